@@ -1,0 +1,380 @@
+"""The arithmetic layer: one small interface over four number systems.
+
+Library functions are written once against a :class:`Backend` and run in any
+of them, the way mpmath writes each special function once against a context:
+
+========  =====================  ==========================================
+name      numbers                precision
+========  =====================  ==========================================
+"exact"   sympy (Rational, pi)   exact; symbolic constants stay symbolic
+"mp"      mpmath ``mpf``         ``dps`` decimal digits (+ guard digits)
+"arb"     python-flint ``arb``   ``dps`` digits of working precision; every
+                                 result is a ball that contains the truth
+"float"   numpy float64          IEEE double; works elementwise on arrays
+========  =====================  ==========================================
+
+Precision is handled here only and always locally: the "mp" backend owns a
+private :class:`mpmath.MPContext`, so the global ``mpmath.mp`` is never
+touched; the "arb" backend sets python-flint's working precision only inside
+``with backend.local():`` (``flint.ctx.workprec``), which restores it on exit.
+Every computation with an "arb" backend must run inside that block.
+
+Examples
+--------
+>>> from spherical_approx.arith import get_backend
+>>> B = get_backend("exact")
+>>> with B.local():
+...     B.gamma(B.rational(5, 2))
+3*sqrt(pi)/4
+>>> F = get_backend("float")
+>>> with F.local():
+...     round(float(F.gamma(F.rational(5, 2))), 12)
+1.329340388179
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+from fractions import Fraction
+from functools import lru_cache
+
+import mpmath
+import numpy as np
+import scipy.special as sc
+import sympy
+
+__all__ = ["Backend", "get_backend", "BACKENDS", "DEFAULT_DPS"]
+
+#: Default decimal digits for the "mp" and "arb" backends.
+DEFAULT_DPS = 30
+#: Extra digits carried internally by the "mp" and "arb" backends (guard digits).
+GUARD_DPS = 10
+
+BACKENDS = ("exact", "mp", "arb", "float")
+
+
+def _as_fraction(x) -> Fraction:
+    """Exact rational value of an int, Fraction, sympy Rational or rational string."""
+    if isinstance(x, bool):
+        raise TypeError("expected a rational number, got a bool")
+    if isinstance(x, (int, Fraction)):
+        return Fraction(x)
+    if isinstance(x, sympy.Rational):
+        return Fraction(int(x.p), int(x.q))
+    if isinstance(x, str):
+        return Fraction(x)
+    if isinstance(x, numbers.Integral):
+        return Fraction(int(x))
+    raise TypeError(f"expected an exact rational (int, Fraction, sympy.Rational), got {type(x).__name__}")
+
+
+class Backend:
+    """A number system with a fixed working precision.
+
+    Subclasses provide the constants and functions below; library code only
+    uses these names, plus ``+ - * / **`` on the numbers they return.
+
+    Attributes
+    ----------
+    name : str
+        One of :data:`BACKENDS`.
+    dps : int or None
+        Decimal digits requested (``None`` for "exact" and "float").
+    """
+
+    name = "?"
+    dps = None
+    #: True when results are rigorous enclosures (balls).
+    rigorous = False
+    #: True for the vectorised numpy float64 backend.
+    is_float = False
+
+    def local(self):
+        """Context manager that sets this backend's working precision locally."""
+        return contextlib.nullcontext()
+
+    def finish(self, x):
+        """Final form of a result: Python ``float`` for scalar float64 results."""
+        return x
+
+    # conversions
+    def rational(self, p, q=1):
+        """The number ``p/q`` for integers or exact rationals ``p``, ``q``."""
+        raise NotImplementedError
+
+    def num(self, x):
+        """Convert an exact rational (int, Fraction, sympy Rational, str) or, for
+        inexact backends, a float, to a number of this backend."""
+        if isinstance(x, float):
+            return self.from_float(x)
+        fr = _as_fraction(x)
+        return self.rational(fr.numerator, fr.denominator)
+
+    def from_float(self, x):
+        """Convert a Python float exactly (binary value) to this backend."""
+        raise NotImplementedError
+
+    def to_float(self, x):
+        """Nearest float64 (midpoint for balls); arrays of numbers become float arrays."""
+        raise NotImplementedError
+
+    # constants and functions
+    def pi(self):
+        raise NotImplementedError
+
+    def sqrt(self, x):
+        raise NotImplementedError
+
+    def exp(self, x):
+        raise NotImplementedError
+
+    def log(self, x):
+        raise NotImplementedError
+
+    def cos(self, x):
+        raise NotImplementedError
+
+    def sin(self, x):
+        raise NotImplementedError
+
+    def gamma(self, x):
+        raise NotImplementedError
+
+    def betainc(self, a, b, x):
+        """Regularised incomplete beta function I_x(a, b)."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        extra = f", dps={self.dps}" if self.dps is not None else ""
+        return f"<Backend {self.name}{extra}>"
+
+
+class ExactBackend(Backend):
+    name = "exact"
+
+    def rational(self, p, q=1):
+        return sympy.Rational(p) / sympy.Rational(q)
+
+    def from_float(self, x):
+        return sympy.Rational(Fraction(x).numerator, Fraction(x).denominator)
+
+    def to_float(self, x):
+        if isinstance(x, np.ndarray):
+            return np.array([float(sympy.N(v, 20)) for v in x.ravel()]).reshape(x.shape)
+        return float(sympy.N(x, 20))
+
+    def pi(self):
+        return sympy.pi
+
+    def sqrt(self, x):
+        return sympy.sqrt(x)
+
+    def exp(self, x):
+        return sympy.exp(x)
+
+    def log(self, x):
+        return sympy.log(x)
+
+    def cos(self, x):
+        return sympy.cos(x)
+
+    def sin(self, x):
+        return sympy.sin(x)
+
+    def gamma(self, x):
+        return sympy.gamma(x)
+
+    def betainc(self, a, b, x):
+        return sympy.betainc_regularized(a, b, 0, x)
+
+
+class MpBackend(Backend):
+    name = "mp"
+
+    def __init__(self, dps):
+        self.dps = dps
+        # A private context: the global mpmath.mp precision is never changed.
+        self.ctx = mpmath.MPContext()
+        self.ctx.dps = dps + GUARD_DPS
+
+    def rational(self, p, q=1):
+        p, q = _as_fraction(p), _as_fraction(q)
+        r = p / q
+        return self.ctx.mpf(r.numerator) / r.denominator
+
+    def from_float(self, x):
+        return self.ctx.mpf(x)
+
+    def to_float(self, x):
+        if isinstance(x, np.ndarray):
+            return np.array([float(v) for v in x.ravel()]).reshape(x.shape)
+        return float(x)
+
+    def pi(self):
+        return +self.ctx.pi
+
+    def sqrt(self, x):
+        return self.ctx.sqrt(x)
+
+    def exp(self, x):
+        return self.ctx.exp(x)
+
+    def log(self, x):
+        return self.ctx.log(x)
+
+    def cos(self, x):
+        return self.ctx.cos(x)
+
+    def sin(self, x):
+        return self.ctx.sin(x)
+
+    def gamma(self, x):
+        return self.ctx.gamma(x)
+
+    def betainc(self, a, b, x):
+        return self.ctx.betainc(a, b, 0, x, regularized=True)
+
+
+class ArbBackend(Backend):
+    name = "arb"
+    rigorous = True
+
+    def __init__(self, dps):
+        import flint  # noqa: F401  (fail early with a clear ImportError)
+
+        self.dps = dps
+        self.prec = int(math.ceil((dps + GUARD_DPS) * math.log2(10)))
+
+    def local(self):
+        import flint
+
+        return flint.ctx.workprec(self.prec)
+
+    def rational(self, p, q=1):
+        import flint
+
+        r = _as_fraction(p) / _as_fraction(q)
+        return flint.arb(flint.fmpq(r.numerator, r.denominator))
+
+    def from_float(self, x):
+        import flint
+
+        return flint.arb(x)
+
+    def to_float(self, x):
+        if isinstance(x, np.ndarray):
+            return np.array([float(v.mid()) for v in x.ravel()]).reshape(x.shape)
+        return float(x.mid())
+
+    def pi(self):
+        import flint
+
+        return flint.arb.pi()
+
+    def sqrt(self, x):
+        return self._arb(x).sqrt()
+
+    def exp(self, x):
+        return self._arb(x).exp()
+
+    def log(self, x):
+        return self._arb(x).log()
+
+    def cos(self, x):
+        return self._arb(x).cos()
+
+    def sin(self, x):
+        return self._arb(x).sin()
+
+    def gamma(self, x):
+        return self._arb(x).gamma()
+
+    def betainc(self, a, b, x):
+        return self._arb(x).beta_lower(self._arb(a), self._arb(b), regularized=1)
+
+    @staticmethod
+    def _arb(x):
+        import flint
+
+        return x if isinstance(x, flint.arb) else flint.arb(x)
+
+
+class FloatBackend(Backend):
+    name = "float"
+    is_float = True
+
+    def rational(self, p, q=1):
+        return float(_as_fraction(p) / _as_fraction(q))
+
+    def from_float(self, x):
+        return float(x)
+
+    def to_float(self, x):
+        return np.asarray(x, dtype=float) if isinstance(x, np.ndarray) else float(x)
+
+    def finish(self, x):
+        return float(x) if np.ndim(x) == 0 else x
+
+    def pi(self):
+        return math.pi
+
+    sqrt = staticmethod(np.sqrt)
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    cos = staticmethod(np.cos)
+    sin = staticmethod(np.sin)
+    gamma = staticmethod(sc.gamma)
+
+    def betainc(self, a, b, x):
+        return sc.betainc(a, b, x)
+
+
+@lru_cache(maxsize=64)
+def _make(name: str, dps: int) -> Backend:
+    if name == "exact":
+        return ExactBackend()
+    if name == "float":
+        return FloatBackend()
+    if name == "mp":
+        return MpBackend(dps)
+    return ArbBackend(dps)
+
+
+def get_backend(backend="float", dps=None) -> Backend:
+    """Return the :class:`Backend` called ``backend`` at ``dps`` decimal digits.
+
+    Parameters
+    ----------
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system. A :class:`Backend` instance is returned unchanged.
+    dps : int, optional
+        Decimal digits for "mp" and "arb" (default :data:`DEFAULT_DPS`);
+        ignored by "exact" and "float".
+
+    Raises
+    ------
+    ValueError
+        If ``backend`` is not a known name or ``dps`` is not a positive integer.
+
+    Examples
+    --------
+    >>> get_backend("mp", dps=50)
+    <Backend mp, dps=50>
+    >>> get_backend("quad")
+    Traceback (most recent call last):
+    ...
+    ValueError: backend must be one of ('exact', 'mp', 'arb', 'float'), got 'quad'
+    """
+    if isinstance(backend, Backend):
+        return backend
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if dps is None:
+        dps = DEFAULT_DPS
+    if isinstance(dps, bool) or not isinstance(dps, numbers.Integral) or dps < 1:
+        raise ValueError(f"dps must be a positive integer, got {dps!r}")
+    if backend in ("exact", "float"):
+        dps = 0
+    return _make(backend, int(dps))

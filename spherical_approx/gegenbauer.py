@@ -1,0 +1,242 @@
+"""Gegenbauer, Chebyshev, Legendre and zonal polynomials from one recurrence.
+
+Every family here satisfies a three-term recurrence
+
+    P_0 = 1,   P_1 = c t,   P_k = a_k t P_{k-1} - b_k P_{k-2}   (k >= 2)
+
+with rational coefficients. :func:`three_term` runs it once over the number
+system of a backend (see :mod:`spherical_approx.arith`): exact rationals or a
+sympy symbol (giving the polynomial itself), mpmath numbers, arb balls, or
+float64 arrays evaluated elementwise. The families are thin wrappers that
+supply ``c, a_k, b_k``, in the manner of sympy's ``polys/orthopolys.py``.
+
+The zonal polynomial of S^m is normalised by ``P_n(1) = 1`` [classical]:
+``P_n = C_n^nu / C_n^nu(1)`` with ``nu = (m-1)/2`` for m >= 2 and ``P_n = T_n``
+for m = 1. Dividing the Gegenbauer recurrence by ``C_k^nu(1)`` gives one
+recurrence valid for every m >= 1,
+
+    P_k = ((2k + m - 3) t P_{k-1} - (k - 1) P_{k-2}) / (k + m - 2),
+
+whose values stay in [-1, 1] on [-1, 1]; forward evaluation is stable to
+degree well beyond 1000 in float64.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import sympy
+
+from ._validate import check_dimension, check_int
+from .arith import get_backend
+
+__all__ = [
+    "three_term",
+    "gegenbauer",
+    "chebyshev_t",
+    "legendre",
+    "zonal_polynomial",
+    "zonal_polynomials",
+]
+
+
+def _coerce(t, B):
+    """Bring ``t`` into the ring of backend ``B``; return (value, finish)."""
+    if B.name == "exact":
+        t = sympy.sympify(t)
+        if t.free_symbols:
+            poly = sympy.Poly(t, *sorted(t.free_symbols, key=str))
+            return poly, lambda p: p.as_expr() if isinstance(p, sympy.Poly) else p
+        return t, sympy.nsimplify
+    if B.is_float:
+        arr = np.asarray(t, dtype=float)
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("t contains NaN or infinite entries")
+        return arr, lambda v: v
+    if isinstance(t, (list, tuple, np.ndarray)):
+        arr = np.asarray(t, dtype=object)
+        conv = np.frompyfunc(lambda v: _scalar(v, B), 1, 1)
+        return conv(arr), lambda v: v
+    return _scalar(t, B), lambda v: v
+
+
+def _scalar(v, B):
+    if isinstance(v, (float, np.floating)):
+        return B.from_float(float(v))
+    if isinstance(v, (int, np.integer, Fraction, sympy.Rational, str)):
+        return B.num(int(v) if isinstance(v, np.integer) else v)
+    # already a backend number (mpf, arb)
+    return v
+
+
+def three_term(n, t, c1, coeff, backend="float", dps=None):
+    """All values ``P_0(t), ..., P_n(t)`` of a three-term recurrence.
+
+    Parameters
+    ----------
+    n : int
+        Highest degree (>= 0).
+    t : number, array, or sympy expression
+        Where to evaluate; a sympy symbol with ``backend="exact"`` gives the
+        polynomials themselves.
+    c1 : rational
+        ``P_1 = c1 * t``.
+    coeff : callable
+        ``coeff(k) -> (a_k, b_k)`` as exact rationals (int or Fraction) for k >= 2.
+    backend, dps
+        See :func:`spherical_approx.arith.get_backend`.
+
+    Returns
+    -------
+    list
+        ``[P_0(t), ..., P_n(t)]`` in the backend's number type.
+
+    Examples
+    --------
+    Chebyshev polynomials T_0..T_3 as exact polynomials:
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x")
+    >>> three_term(3, x, 1, lambda k: (2, 1), backend="exact")
+    [1, x, 2*x**2 - 1, 4*x**3 - 3*x]
+    """
+    n = check_int(n, "n")
+    B = get_backend(backend, dps)
+    vals = _run_recurrence(n, t, c1, coeff, B)
+    if B.rigorous:
+        # Ball arithmetic widens the recurrence by up to (1 + sqrt 2) per step on
+        # [-1, 1] (it cannot see that the errors cancel), so escalate the working
+        # precision until the balls are as tight as requested.
+        extra = int(0.4 * n) + 10
+        while not _tight(vals, B.dps) and extra <= 8 * n + 100:
+            vals = _run_recurrence(n, t, c1, coeff, get_backend("arb", B.dps + extra))
+            extra *= 2
+    return vals
+
+
+def _run_recurrence(n, t, c1, coeff, B):
+    with B.local():
+        tv, finish = _coerce(t, B)
+        one = tv * 0 + 1 if not isinstance(tv, sympy.Poly) else sympy.Poly(1, *tv.gens)
+        vals = [one]
+        if n >= 1:
+            vals.append(tv * B.num(c1))
+        for k in range(2, n + 1):
+            a, b = coeff(k)
+            vals.append(tv * vals[-1] * B.num(a) - vals[-2] * B.num(b))
+        return [finish(v) for v in vals]
+
+
+def _tight(vals, dps) -> bool:
+    """True when every ball has radius <= 10^-dps * max(1, |midpoint|)."""
+    for v in vals:
+        for ball in np.ravel(np.asarray(v, dtype=object)):
+            if not ball.is_finite() or float(ball.rad()) > 10.0 ** (-dps) * max(1.0, abs(float(ball.mid()))):
+                return False
+    return True
+
+
+def _alpha(alpha):
+    if isinstance(alpha, (float, np.floating)):
+        return Fraction(float(alpha))
+    return Fraction(alpha) if not isinstance(alpha, sympy.Rational) else Fraction(int(alpha.p), int(alpha.q))
+
+
+def gegenbauer(n, alpha, t, backend="float", dps=None):
+    """Gegenbauer polynomial ``C_n^alpha(t)`` for ``alpha > -1/2``, ``alpha != 0``.
+
+    Uses ``k C_k = 2(k + alpha - 1) t C_{k-1} - (k + 2 alpha - 2) C_{k-2}``.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> gegenbauer(2, sympy.Rational(3, 2), sympy.Symbol("t"), backend="exact")
+    15*t**2/2 - 3/2
+    >>> round(float(gegenbauer(3, 1.5, 0.3)), 12)   # (35 t^3 - 15 t) / 2
+    -1.7775
+    """
+    n = check_int(n, "n")
+    al = _alpha(alpha)
+    if al <= Fraction(-1, 2) or al == 0:
+        raise ValueError(f"alpha must be > -1/2 and nonzero (use chebyshev_t for 0), got {alpha!r}")
+    vals = three_term(
+        n, t, 2 * al,
+        lambda k: (Fraction(2 * (k + al - 1), k), Fraction(k + 2 * al - 2, k)),
+        backend, dps,
+    )
+    return vals[n]
+
+
+def chebyshev_t(n, t, backend="float", dps=None):
+    """Chebyshev polynomial of the first kind ``T_n(t)``.
+
+    Examples
+    --------
+    >>> float(chebyshev_t(5, 0.5))   # cos(5 pi / 3)
+    0.5
+    """
+    return three_term(n, t, 1, lambda k: (2, 1), backend, dps)[check_int(n, "n")]
+
+
+def legendre(n, t, backend="float", dps=None):
+    """Legendre polynomial ``P_n(t)`` (the zonal polynomial of S^2).
+
+    Examples
+    --------
+    >>> import sympy
+    >>> legendre(2, sympy.Symbol("t"), backend="exact")
+    3*t**2/2 - 1/2
+    """
+    return zonal_polynomial(2, n, t, backend, dps)
+
+
+def _zonal_coeff(m):
+    return lambda k: (Fraction(2 * k + m - 3, k + m - 2), Fraction(k - 1, k + m - 2))
+
+
+def zonal_polynomials(m, nmax, t, backend="float", dps=None):
+    """Zonal polynomials ``P_0..P_nmax`` of S^m at ``t`` (normalised ``P_n(1) = 1``).
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    nmax : int
+        Highest degree, >= 0.
+    t : number, array or sympy expression
+        Points in [-1, 1] (any real value is accepted; the polynomial is evaluated).
+
+    Returns
+    -------
+    list or ndarray
+        For ``backend="float"`` an array of shape ``(nmax + 1,) + shape(t)``;
+        otherwise a list of backend numbers (or expressions).
+
+    Examples
+    --------
+    >>> zonal_polynomials(3, 3, 0.5)      # U_n(t)/(n+1) on S^3
+    array([ 1.  ,  0.5 ,  0.  , -0.25])
+    """
+    m = check_dimension(m)
+    vals = three_term(nmax, t, 1, _zonal_coeff(m), backend, dps)
+    if get_backend(backend, dps).is_float:
+        return np.stack([np.broadcast_to(v, np.shape(vals[-1])) for v in vals])
+    return vals
+
+
+def zonal_polynomial(m, n, t, backend="float", dps=None):
+    """Zonal polynomial ``P_n(t)`` of S^m with ``P_n(1) = 1``.
+
+    For m = 1 this is ``T_n``; for m = 2 Legendre; in general
+    ``C_n^nu(t) / C_n^nu(1)`` with ``nu = (m-1)/2``.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> zonal_polynomial(4, 2, sympy.Symbol("t"), backend="exact")
+    5*t**2/4 - 1/4
+    >>> float(zonal_polynomial(2, 1000, 1.0))
+    1.0
+    """
+    return zonal_polynomials(m, n, t, backend, dps)[check_int(n, "n")]

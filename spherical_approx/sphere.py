@@ -65,9 +65,10 @@ def sphere_area(m, backend="float", dps=None):
 def cap_area(m, radius, backend="float", dps=None):
     """Area of the geodesic cap ``{y : d(x, y) <= radius}`` on S^m.
 
-    ``A_{m-1} int_0^r sin^(m-1) t dt``, evaluated as
-    ``(A_m / 2) I_{sin^2 r}(m/2, 1/2)`` (regularised incomplete beta) for
-    ``r <= pi/2`` and by complement beyond.
+    ``A_{m-1} int_0^r sin^(m-1) t dt``, evaluated with the regularised
+    incomplete beta function: ``(A_m / 2) I_{sin^2 r}(m/2, 1/2)`` for
+    ``r <= pi/4``, ``(A_m / 2)(1 -+ I_{cos^2 r}(1/2, m/2))`` around pi/2, and by
+    complement near pi.
 
     Parameters
     ----------
@@ -103,13 +104,22 @@ def cap_area(m, radius, backend="float", dps=None):
         raise ValueError(f"radius must be in [0, pi], got {radius!r}")
     with B.local():
         area = sphere_area(m, B)
-        if r <= math.pi / 2:
-            rr = B.num(radius) if not isinstance(radius, float) else B.from_float(radius)
+        rr = B.from_float(radius) if isinstance(radius, float) else B.num(radius)
+        half_m, half = B.rational(m, 2), B.rational(1, 2)
+        # Three forms, each free of cancellation on its range: near r = pi/2 the
+        # argument sin^2 r is within rounding of 1, where I_x(m/2, 1/2) has an
+        # infinite slope, so use the cos^2 r form there.
+        if r <= math.pi / 4:
             s = B.sin(rr)
-            return B.finish(area / 2 * B.betainc(B.rational(m, 2), B.rational(1, 2), s * s))
-        rr = B.pi() - (B.num(radius) if not isinstance(radius, float) else B.from_float(radius))
-        s = B.sin(rr)
-        return B.finish(area - area / 2 * B.betainc(B.rational(m, 2), B.rational(1, 2), s * s))
+            value = area / 2 * B.betainc(half_m, half, s * s)
+        elif r < 3 * math.pi / 4:
+            c = B.cos(rr)
+            lower = B.betainc(half, half_m, c * c)
+            value = area / 2 * (1 - lower) if r <= math.pi / 2 else area / 2 * (1 + lower)
+        else:
+            s = B.sin(rr)
+            value = area - area / 2 * B.betainc(half_m, half, s * s)
+        return B.finish(value)
 
 
 def monomial_integral(exponents, backend="exact", dps=None):

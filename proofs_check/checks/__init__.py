@@ -1,0 +1,1 @@
+"""One module per group of claims; importing a module registers its claims."""

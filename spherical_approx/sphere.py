@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.spatial import SphericalVoronoi, cKDTree
+from scipy.spatial import ConvexHull, cKDTree
 
 from ._validate import check_dimension, check_int, check_points, check_positive
 from .arith import get_backend
@@ -311,9 +311,11 @@ def covering_radius(points):
     """Largest geodesic distance from a point of S^m to the set ``points``.
 
     Computed exactly (up to rounding) from the spherical Voronoi diagram: the
-    distance to the set is maximal at Voronoi vertices. For m = 1 it is half the
-    largest angular gap. For m >= 2 it needs at least m + 2 points in general
-    position (qhull); otherwise a ``ValueError`` is raised.
+    distance to the set is maximal at Voronoi vertices, which are the outward
+    unit normals of the facets of the convex hull of the points (each facet's
+    cap is empty, so its own vertices are the nearest points). For m = 1 it is
+    half the largest angular gap. For m >= 2 it needs at least m + 2 points
+    not all on one hyperplane (qhull); otherwise a ``ValueError`` is raised.
 
     Examples
     --------
@@ -324,24 +326,32 @@ def covering_radius(points):
     P = np.asarray(points, dtype=float)
     m = P.shape[-1] - 1
     P = check_points(P, m, "points")
-    vert = _voronoi_vertices(P)
-    dist, _ = cKDTree(P).query(vert, k=1)
-    return float(np.max(2 * np.arcsin(np.minimum(dist / 2, 1.0))))
+    _, chord = _voronoi_vertices(P)
+    return float(np.max(2 * np.arcsin(np.minimum(chord / 2, 1.0))))
 
 
 def _voronoi_vertices(P):
+    """Spherical Voronoi vertices of P and their chord distance to the set P."""
     m = P.shape[1] - 1
     if m == 1:
         ang = np.sort(np.mod(np.arctan2(P[:, 1], P[:, 0]), 2 * np.pi))
         gaps = np.diff(np.concatenate([ang, ang[:1] + 2 * np.pi]))
         mid = ang + gaps / 2
-        return np.stack([np.cos(mid), np.sin(mid)], axis=1)
+        vert = np.stack([np.cos(mid), np.sin(mid)], axis=1)
+        return vert, 2 * np.sin(gaps / 4)
     if len(P) < m + 2:
         raise ValueError(f"need at least {m + 2} points on S^{m} for a Voronoi diagram")
     try:
-        return SphericalVoronoi(P, threshold=1e-6).vertices
-    except Exception as exc:  # qhull errors: degenerate or hemispherical sets
-        raise ValueError(f"spherical Voronoi diagram failed: {exc}") from exc
+        hull = ConvexHull(P)
+    except Exception as exc:  # qhull errors: degenerate (flat) point sets
+        raise ValueError(f"convex hull of the points failed: {exc}") from exc
+    normals, offsets = hull.equations[:, :-1], hull.equations[:, -1]
+    normals = normals / np.linalg.norm(normals, axis=1)[:, None]
+    if np.all(offsets < 0):  # origin strictly inside: every facet cap is empty
+        return normals, np.linalg.norm(normals - P[hull.simplices[:, 0]], axis=1)
+    # points within a closed hemisphere: fall back to nearest-point queries
+    dist, _ = cKDTree(P).query(normals, k=1)
+    return normals, dist
 
 
 def delta_net(m, delta, seed=0, max_rounds=50):
@@ -353,8 +363,9 @@ def delta_net(m, delta, seed=0, max_rounds=50):
 
     Method: a greedy pass over a random candidate cloud (KD-tree conflict
     graph, O(K log K)), then repair rounds that compute the covering radius
-    exactly from the spherical Voronoi diagram and add every Voronoi vertex at
-    distance ``>= delta`` (greedily, keeping separation) until none is left.
+    exactly from the spherical Voronoi diagram (convex hull, see
+    :func:`covering_radius`) and add every Voronoi vertex at distance
+    ``>= delta`` (greedily, keeping separation) until none is left.
     For m = 1 the equally spaced set of ``floor(2 pi / delta)`` points is
     returned, which is maximal.
 
@@ -394,8 +405,7 @@ def delta_net(m, delta, seed=0, max_rounds=50):
     n_cand = int(min(max(2 * n_max, 200), 4e6))
     P = _greedy_separated(sample_uniform(m, n_cand, seed=rng), chord)
     for _ in range(max_rounds):
-        vert = _voronoi_vertices(P)
-        dist, _ = cKDTree(P).query(vert, k=1)
+        vert, dist = _voronoi_vertices(P)
         holes = vert[dist >= chord]
         if len(holes) == 0:
             return P

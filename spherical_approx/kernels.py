@@ -1,0 +1,532 @@
+"""Zonal kernels on S^m: Funk-Hecke coefficients, the softmax (von Mises-Fisher)
+kernel, its smoothing operator and the distance law it induces.
+
+Facts used (MATH.md §2):
+
+* Funk-Hecke [classical]: for ``phi`` on [-1, 1] and ``Y`` in H_n,
+  ``int phi(<x,y>) Y(y) d sigma(y) = mu_n[phi] Y(x)`` with
+  ``mu_n[phi] = A_(m-1) int_0^pi phi(cos t) P_n(cos t) sin^(m-1) t dt``
+  (the substitution ``t = cos theta`` of MATH.md's form; the integrand is then
+  smooth at both ends, which quadrature and arb's rigorous integration need).
+* Softmax kernel [classical]: ``mu_n(lam) = (2 pi)^(nu+1) lam^(-nu) I_(n+nu)(lam)``,
+  ``nu = (m-1)/2``.
+* Smoothing [classical]: ``S_lam f = int e^(lam <x,y>) f(y) d sigma(y) / mu_0(lam)``
+  acts on H_n by ``a_n(lam) = I_(n+nu)(lam) / I_nu(lam)``.
+* Distance law [classical]: with y distributed as ``e^(lam <x,y>) / mu_0`` the angle
+  ``Theta = d(x, y)`` has density ``A_(m-1) e^(lam cos t) sin^(m-1) t / mu_0(lam)``
+  and ``E[cos Theta] = a_1(lam)``.
+
+Float evaluation never overflows: it works with exponentially scaled Bessel
+functions (``scipy.special.ive``), ratios, and logarithms.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import mpmath
+import numpy as np
+import scipy.integrate as si
+import scipy.special as sc
+import sympy
+
+from ._validate import check_dimension, check_int
+from .arith import get_backend
+from .gegenbauer import _run_recurrence, _zonal_coeff, zonal_polynomials
+from .harmonics import HarmonicExpansion, harmonic_dimension
+from .sphere import sphere_area
+
+__all__ = [
+    "funk_hecke_coefficients",
+    "softmax_funk_hecke",
+    "softmax_multipliers",
+    "smooth",
+    "distance_density",
+    "expected_cos_distance",
+    "expected_distance",
+    "expected_modulus",
+]
+
+# ive values below this are treated as underflowed; ratios switch to logarithms.
+_TINY = 1e-280
+
+
+def check_lambda(lam, name="lam", allow_zero=True):
+    """A finite real concentration lam >= 0 (exact rationals accepted)."""
+    if isinstance(lam, bool) or not isinstance(lam, (numbers.Real, sympy.Rational)):
+        raise TypeError(f"{name} must be a real number, got {type(lam).__name__}")
+    v = float(lam)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {lam!r}")
+    if v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {lam!r}")
+    return lam
+
+
+# --------------------------------------------------------------------------- Funk-Hecke
+
+
+def funk_hecke_coefficients(phi, m, nmax, backend="mp", dps=None):
+    """Funk-Hecke coefficients ``mu_0[phi] .. mu_nmax[phi]`` of a zonal kernel by quadrature.
+
+    ``mu_n[phi] = A_(m-1) int_0^pi phi(cos t) P_n(cos t) sin^(m-1) t dt``.
+
+    Parameters
+    ----------
+    phi : callable or sympy expression
+        The kernel profile on [-1, 1]. A callable receives backend numbers
+        (mpf for "mp", acb for "arb", float arrays for "float"); a sympy
+        expression in one symbol is converted for each backend.
+    m : int
+        Sphere dimension.
+    nmax : int
+        Highest degree.
+    backend : {"mp", "arb", "float"}
+        "mp": mpmath's tanh-sinh quadrature at ``dps`` digits; "arb":
+        python-flint's rigorous integration (the result is a ball that
+        contains the true value; phi must be analytic near [0, pi] after the
+        substitution); "float": scipy's adaptive quadrature.
+
+    Returns
+    -------
+    list
+        ``[mu_0, ..., mu_nmax]`` in the backend's number type.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> t = sympy.Symbol("t")
+    >>> mu = funk_hecke_coefficients(sympy.exp(2 * t), 2, 2, dps=20)
+    >>> ref = softmax_funk_hecke(2, 2, 2, backend="mp", dps=20)
+    >>> [mpmath.nstr(a - b, 3) for a, b in zip(mu, ref)]
+    ['0.0', '0.0', '0.0']
+    """
+    m = check_dimension(m)
+    nmax = check_int(nmax, "nmax")
+    B = get_backend(backend, dps)
+    if B.name == "exact":
+        raise ValueError("funk_hecke_coefficients integrates numerically: use backend 'mp', 'arb' or 'float'")
+    if B.name == "float":
+        f = _kernel_callable(phi, "float")
+        area = sphere_area(m - 1)
+        out = []
+        for n in range(nmax + 1):
+            g = lambda th, n=n: f(math.cos(th)) * zonal_polynomials(m, n, math.cos(th))[n] * math.sin(th) ** (m - 1)  # noqa: E731
+            val, _ = si.quad(g, 0, math.pi, limit=200, epsabs=0, epsrel=1e-13)
+            out.append(area * val)
+        return out
+    if B.name == "mp":
+        f = _kernel_callable(phi, "mp", B.ctx)
+        ctx = B.ctx
+        area = sphere_area(m - 1, backend=B)
+
+        def integrand(th, n):
+            c = ctx.cos(th)
+            return f(c) * _zonal_ring(m, n, c, B)[n] * ctx.sin(th) ** (m - 1)
+
+        return [area * ctx.quad(lambda th: integrand(th, n), [0, ctx.pi / 2, ctx.pi]) for n in range(nmax + 1)]
+    # arb: rigorous integration over [0, pi]
+    import flint
+
+    f = _kernel_callable(phi, "arb")
+    with B.local():
+        area = sphere_area(m - 1, backend=B)
+        out = []
+        for n in range(nmax + 1):
+            def integrand(th, analytic, n=n):
+                c = th.cos()
+                return f(c) * _zonal_ring(m, n, c, B)[n] * th.sin() ** (m - 1)
+
+            val = flint.acb.integral(integrand, 0, flint.arb.pi())
+            out.append(area * val.real)
+        return out
+
+
+def _zonal_ring(m, nmax, t, B):
+    """P_0..P_nmax at a backend number t (mpf, arb or acb), one recurrence pass."""
+    return _run_recurrence(nmax, t, 1, _zonal_coeff(m), B)
+
+
+def _kernel_callable(phi, kind, ctx=None):
+    if callable(phi) and not isinstance(phi, sympy.Basic):
+        return phi
+    expr = sympy.sympify(phi)
+    syms = sorted(expr.free_symbols, key=str)
+    if len(syms) > 1:
+        raise ValueError(f"phi must be an expression in one variable, got symbols {syms}")
+    sym = syms[0] if syms else sympy.Symbol("t")
+    if kind == "float":
+        fn = sympy.lambdify(sym, expr, "math")
+    elif kind == "mp":
+        fn = sympy.lambdify(sym, expr, modules=[{"mpf": ctx.mpf}, "mpmath"])
+    else:
+        from .continuity import arb_function
+
+        fn = arb_function(expr, (sym,), complex_balls=True)
+    return fn
+
+
+# --------------------------------------------------------------------------- softmax kernel
+
+
+def softmax_funk_hecke(m, lam, nmax, backend="float", dps=None, log=False):
+    """Closed form ``mu_n(lam) = (2 pi)^(nu+1) lam^(-nu) I_(n+nu)(lam)``, n = 0..nmax.
+
+    Parameters
+    ----------
+    m : int
+    lam : float or exact rational, > 0
+    nmax : int
+    backend : {"float", "mp", "arb", "exact"}
+    log : bool
+        Return ``log mu_n`` instead (float backend only); finite for every
+        lam up to 1e12 and every n, where ``mu_n`` itself overflows float64
+        once lam exceeds about 700.
+
+    Raises
+    ------
+    OverflowError
+        If a float ``mu_n`` exceeds the float64 range (use ``log=True`` or
+        another backend).
+
+    Examples
+    --------
+    >>> softmax_funk_hecke(1, 1.0, 1)          # 2 pi I_0(1), 2 pi I_1(1)
+    [7.954926521012845, 3.5509993784243608]
+    >>> softmax_funk_hecke(2, sympy.Integer(1), 0, backend="exact")   # 4 pi sinh(1)
+    [4*pi*sinh(1)]
+    """
+    m = check_dimension(m)
+    nmax = check_int(nmax, "nmax")
+    check_lambda(lam, allow_zero=False)
+    B = get_backend(backend, dps)
+    nu2 = m - 1  # 2 nu
+    if B.name == "float":
+        lamf = float(lam)
+        nu = nu2 / 2
+        logs = (nu + 1) * math.log(2 * math.pi) - nu * math.log(lamf) + _log_bessel_i(nu, nmax, lamf)
+        if log:
+            return [float(v) for v in logs]
+        if np.any(logs > 709.7):
+            raise OverflowError(f"mu_n({lam}) overflows float64; use log=True or backend='mp'/'arb'")
+        return [float(v) for v in np.exp(logs)]
+    if log:
+        raise ValueError("log=True is available for the float backend only")
+    with B.local():
+        nu = B.rational(nu2, 2)
+        lamb = B.num(lam) if not isinstance(lam, float) else B.from_float(lam)
+        pref = (2 * B.pi()) ** (nu + 1) * lamb ** (-nu)
+        if B.name == "exact":
+            vals = [sympy.simplify(pref * sympy.besseli(nu + n, lamb)) for n in range(nmax + 1)]
+            return [sympy.simplify(sympy.expand_func(v)) if nu2 % 2 == 0 else v for v in vals]
+        return [pref * _bessel_i(B, nu + n, lamb) for n in range(nmax + 1)]
+
+
+def _bessel_i(B, order, x):
+    if B.name == "mp":
+        return B.ctx.besseli(order, x)
+    return x.bessel_i(order)  # arb: rigorous ball
+
+
+def _hankel_regime(v, x):
+    """True where the Hankel expansion of ive(v, x) converges to double precision."""
+    return x >= 8.0 * v * v + 50.0
+
+
+def _hankel_deficit(v, x):
+    """``D = 1 - sqrt(2 pi x) ive(v, x)`` by the Hankel expansion, without cancellation.
+
+    ``sqrt(2 pi x) e^-x I_v(x) ~ sum_k (-1)^k a_k(v) / x^k`` with
+    ``a_k = prod_{j<=k} (4v^2 - (2j-1)^2) / (k! 8^k)`` [classical]; for
+    ``x >= 8 v^2 + 50`` the terms fall by 1/16 or faster until far beyond
+    k = 40, so the sum is accurate to rounding.
+    """
+    mu = 4.0 * v * v
+    term, deficit = 1.0, 0.0
+    for k in range(1, 200):
+        term *= -(mu - (2 * k - 1) ** 2) / (8.0 * k * x)
+        deficit -= term
+        if abs(term) <= 1e-18 * max(abs(deficit), 1e-300):
+            break
+    return deficit
+
+
+def _log_ive_debye(v, x):
+    """log ive(v, x) by the uniform (Debye) expansion, two correction terms (v large)."""
+    z = x / v
+    sq = math.sqrt(1 + z * z)
+    p = 1 / sq
+    u1 = (3 * p - 5 * p**3) / 24
+    u2 = (81 * p**2 - 462 * p**4 + 385 * p**6) / 1152
+    return (v / (sq + z) + v * math.log(z / (1 + sq)) - 0.5 * math.log(2 * math.pi * v)
+            - 0.5 * math.log(sq) + math.log1p(u1 / v + u2 / v**2))
+
+
+def _log_ive(orders, x):
+    """log ive(v, x) for each order; -inf marks 'underflows, use the ratio recurrence'."""
+    out = np.full(len(orders), -np.inf)
+    for i, v in enumerate(orders):
+        if _hankel_regime(v, x):
+            out[i] = math.log1p(-_hankel_deficit(v, x)) - 0.5 * math.log(2 * math.pi * x)
+            continue
+        with np.errstate(under="ignore"):
+            e = float(sc.ive(v, x))
+        if math.isfinite(e) and e > _TINY:
+            out[i] = math.log(e)
+        elif not math.isfinite(e):  # scipy gives NaN for very large x
+            out[i] = _log_ive_debye(v, x)
+    return out
+
+
+def _log_bessel_i(nu, nmax, lam):
+    """``log I_(nu+n)(lam)`` for n = 0..nmax in float64, for lam > 0, without overflow/underflow.
+
+    Uses ``log ive + lam`` (scipy, or the Hankel expansion for lam >> order^2,
+    where scipy's ive returns NaN beyond lam ~ 1e10) while ive is representable;
+    beyond that, the ratios ``r_v = I_(v+1)/I_v`` from the backward recurrence
+    ``r_(v-1) = 1/(2v/lam + r_v)``, which is stable there (the ratios are small,
+    so errors are damped).
+    """
+    out = _log_ive(nu + np.arange(nmax + 1), lam) + lam
+    good = np.isfinite(out)
+    if good.all():
+        return out
+    first_bad = int(np.argmin(good))
+    if first_bad == 0:
+        # even I_nu underflows (lam tiny): series log I_v(x) ~ v log(x/2) - lgamma(v+1)
+        out[0] = nu * math.log(lam / 2) - math.lgamma(nu + 1) + math.log1p(lam * lam / (4 * (nu + 1)))
+        first_bad = 1
+    # Ratios r_k = I_(nu+k+1) / I_(nu+k) by the backward recurrence
+    # r_(k-1) = 1 / (2 (nu+k) / lam + r_k), started far above nmax with an
+    # Amos-type estimate; in this regime (order >> lam) the ratios are small and
+    # the start error is damped by a factor ~r^2 per step.
+    k_top = nmax + 40 + int(2 * math.sqrt(lam))
+    v = nu + k_top
+    r = lam / (v + 0.5 + math.sqrt((v + 0.5) ** 2 + lam * lam))
+    ratios = np.empty(k_top)
+    for k in range(k_top, 0, -1):
+        r = 1.0 / (2 * (nu + k) / lam + r)
+        ratios[k - 1] = r
+    for k in range(first_bad, nmax + 1):
+        out[k] = out[k - 1] + math.log(ratios[k - 1])
+    return out
+
+
+def _float_multipliers(m, lam, nmax, log=False, one_minus=False):
+    nu = (m - 1) / 2
+    logs = _log_bessel_i(nu, nmax, lam)
+    la = np.minimum(logs - logs[0], 0.0)
+    a = np.exp(la)
+    with np.errstate(divide="ignore"):
+        comp = -np.expm1(la)
+    if _hankel_regime(nu, lam):
+        # a_n = (1 - D_(nu+n)) / (1 - D_nu): the ratio and its complement without
+        # cancellation where lam >> n^2 (the regime in which 1 - a_n is tiny).
+        d0 = _hankel_deficit(nu, lam)
+        for n in range(1, nmax + 1):
+            if not _hankel_regime(nu + n, lam):
+                break
+            dn = _hankel_deficit(nu + n, lam)
+            a[n] = (1 - dn) / (1 - d0)
+            comp[n] = (dn - d0) / (1 - d0)
+            la[n] = math.log1p(-comp[n])
+    if log:
+        return la
+    return comp if one_minus else a
+
+
+def softmax_multipliers(m, lam, nmax, backend="float", dps=None, log=False, one_minus=False):
+    """Smoothing multipliers ``a_n(lam) = I_(n+nu)(lam) / I_nu(lam)``, n = 0..nmax.
+
+    ``S_lam Y = a_n(lam) Y`` for Y in H_n; ``a_0 = 1`` and the a_n decrease in n.
+    ``lam = 0`` gives ``a_n = [n == 0]`` (the kernel is constant).
+
+    Parameters
+    ----------
+    m : int
+    lam : float or exact rational, >= 0
+    nmax : int
+    backend : {"float", "mp", "arb", "exact"}
+        "float" uses scaled Bessel ratios (finite for lam up to 1e12 and any n;
+        values below ~1e-308 underflow to 0, see ``log``); "mp" mpmath at
+        ``dps`` digits; "arb" rigorous balls; "exact" sympy ``besseli`` ratios.
+    log : bool
+        Float only: return ``log a_n`` (finite wherever lam > 0).
+    one_minus : bool
+        Return ``1 - a_n`` instead, computed without cancellation in float
+        (for large lam, 1 - a_n ~ n(n + 2 nu)/(2 lam) is tiny).
+
+    Returns
+    -------
+    ndarray (float) or list
+
+    Examples
+    --------
+    >>> np.round(softmax_multipliers(2, 10.0, 3), 6)
+    array([1.   , 0.9  , 0.73 , 0.535])
+    >>> c = softmax_multipliers(2, 1e12, 2, one_minus=True)
+    >>> float(c[2] * 2e12 / (2 * (2 + 1)))     # 1 - a_n ~ n(n+2nu)/(2 lam)
+    0.999999999999
+    """
+    m = check_dimension(m)
+    nmax = check_int(nmax, "nmax")
+    check_lambda(lam)
+    B = get_backend(backend, dps)
+    if float(lam) == 0:
+        if B.is_float:
+            out = np.zeros(nmax + 1)
+            out[0] = 1.0
+            if one_minus:
+                return 1.0 - out
+            with np.errstate(divide="ignore"):
+                return np.log(out) if log else out
+        with B.local():
+            return [B.rational((0 if n == 0 else 1) if one_minus else (1 if n == 0 else 0)) for n in range(nmax + 1)]
+    if B.is_float:
+        return _float_multipliers(m, float(lam), nmax, log=log, one_minus=one_minus)
+    if one_minus:
+        with B.local():
+            return [1 - a for a in softmax_multipliers(m, lam, nmax, B)]
+    if log:
+        raise ValueError("log=True is available for the float backend only")
+    with B.local():
+        nu = B.rational(m - 1, 2)
+        lamb = B.num(lam) if not isinstance(lam, float) else B.from_float(lam)
+        if B.name == "exact":
+            return [sympy.besseli(nu + n, lamb) / sympy.besseli(nu, lamb) for n in range(nmax + 1)]
+        i0 = _bessel_i(B, nu, lamb)
+        return [_bessel_i(B, nu + n, lamb) / i0 for n in range(nmax + 1)]
+
+
+def smooth(expansion, lam, backend="float", dps=None):
+    """The predicted ``S_lam f = sum_n a_n(lam) proj_n f`` as a HarmonicExpansion.
+
+    With an exact expansion and ``backend="exact"`` the multipliers stay
+    symbolic (sympy ``besseli`` ratios); with "mp" they become sympy Floats of
+    ``dps`` digits; with "float" the result is evaluated in float64.
+
+    Examples
+    --------
+    >>> from spherical_approx.harmonics import sphere_symbols
+    >>> x0, x1, x2 = sphere_symbols(2)
+    >>> E = HarmonicExpansion.from_polynomial(x2, 2)
+    >>> S = smooth(E, 10.0)
+    >>> S(np.array([[0.0, 0.0, 1.0]]))          # a_1(10) = coth(10) - 1/10
+    array([0.9000000...])
+    """
+    if not isinstance(expansion, HarmonicExpansion):
+        raise TypeError(f"expansion must be a HarmonicExpansion, got {type(expansion).__name__}")
+    a = softmax_multipliers(expansion.m, lam, expansion.degree, backend=backend, dps=dps)
+    if expansion.exact and get_backend(backend, dps).name == "mp":
+        a = [sympy.Float(mpmath.nstr(v, get_backend("mp", dps).dps + 5), get_backend("mp", dps).dps) for v in a]
+    elif expansion.exact and get_backend(backend, dps).name == "arb":
+        raise ValueError("smooth with arb balls is not supported; use 'mp' or 'exact'")
+    return expansion.scaled(list(a))
+
+
+# --------------------------------------------------------------------------- distance law
+
+
+def _log_mu0_scaled(m, lam):
+    """log(mu_0(lam) e^(-lam)) in float64."""
+    nu = (m - 1) / 2
+    return (nu + 1) * math.log(2 * math.pi) - nu * math.log(lam) + float(_log_bessel_i(nu, 0, lam)[0]) - lam
+
+
+def distance_density(m, lam, theta):
+    """Density of ``Theta = d(x, y)`` when y has density ``e^(lam <x,y>) / mu_0(lam)``.
+
+    ``A_(m-1) e^(lam cos t) sin^(m-1) t / mu_0(lam)`` on [0, pi], evaluated as
+    ``A_(m-1) exp(lam (cos t - 1)) sin^(m-1) t / (mu_0 e^(-lam))`` so that it never
+    overflows (lam up to 1e12).
+
+    Examples
+    --------
+    >>> from scipy.integrate import quad
+    >>> round(quad(lambda t: distance_density(3, 50.0, t), 0, np.pi)[0], 12)
+    1.0
+    """
+    m = check_dimension(m)
+    check_lambda(lam, allow_zero=False)
+    t = np.asarray(theta, dtype=float)
+    if np.any((t < 0) | (t > math.pi)) or not np.all(np.isfinite(t)):
+        raise ValueError("theta must lie in [0, pi]")
+    lam = float(lam)
+    log_const = math.log(sphere_area(m - 1)) - _log_mu0_scaled(m, lam)
+    # cos t - 1 = -2 sin^2(t/2) without cancellation
+    with np.errstate(divide="ignore"):
+        logd = log_const - 2 * lam * np.sin(t / 2) ** 2 + (m - 1) * np.log(np.sin(t))
+    out = np.exp(logd)
+    return float(out) if out.ndim == 0 else out
+
+
+def expected_cos_distance(m, lam, backend="float", dps=None):
+    """``E[cos Theta] = a_1(lam)`` under the softmax distance law.
+
+    Examples
+    --------
+    >>> expected_cos_distance(2, 10.0)        # coth(10) - 1/10
+    0.900000004122...
+    """
+    a1 = softmax_multipliers(m, lam, 1, backend, dps)[1]
+    return float(a1) if get_backend(backend, dps).is_float else a1
+
+
+def _breakpoints(lam):
+    """Integration breakpoints adapted to the width lam^(-1/2) of the distance law."""
+    w = 1 / math.sqrt(max(lam, 1e-300))
+    pts = [k * w for k in (0.5, 1, 2, 4, 8, 16, 32, 64) if k * w < math.pi]
+    return pts
+
+
+def expected_modulus(m, lam, omega, backend="float", dps=None):
+    """``E[omega(Theta)]`` under the softmax distance law, for a function omega on [0, pi].
+
+    With ``omega`` a modulus of continuity of f, this bounds
+    ``sup |S_lam f - f|`` ([toolkit], docs/theory/smoothing).
+
+    Parameters
+    ----------
+    omega : callable
+        ``omega(t)`` for float t ("float") or mpf t ("mp").
+
+    Examples
+    --------
+    >>> L = 2.0
+    >>> abs(expected_modulus(2, 100.0, lambda t: L * t) - L * expected_distance(2, 100.0)) < 1e-14
+    True
+    """
+    m = check_dimension(m)
+    check_lambda(lam, allow_zero=False)
+    B = get_backend(backend, dps)
+    if B.is_float:
+        lamf = float(lam)
+        pts = [0.0] + _breakpoints(lamf) + [math.pi]
+        total = 0.0
+        for a, b in zip(pts[:-1], pts[1:]):
+            val, _ = si.quad(lambda t: omega(t) * distance_density(m, lamf, t), a, b, epsabs=0, epsrel=1e-13, limit=200)
+            total += val
+        return total
+    if B.name != "mp":
+        raise ValueError("expected_modulus supports backend 'float' and 'mp'")
+    ctx = B.ctx
+    lamb = ctx.mpf(lam) if isinstance(lam, float) else B.num(lam)
+    nu = ctx.mpf(m - 1) / 2
+    # mu_0 e^-lam with scaled Bessel: besseli(nu, lam) * exp(-lam)
+    mu0s = (2 * ctx.pi) ** (nu + 1) * lamb ** (-nu) * ctx.besseli(nu, lamb) * ctx.exp(-lamb)
+    const = sphere_area(m - 1, backend=B) / mu0s
+    dens = lambda t: const * ctx.exp(-2 * lamb * ctx.sin(t / 2) ** 2) * ctx.sin(t) ** (m - 1)  # noqa: E731
+    pts = [ctx.mpf(0)] + [ctx.mpf(p) for p in _breakpoints(float(lam))] + [ctx.pi]
+    return ctx.quad(lambda t: omega(t) * dens(t), pts)
+
+
+def expected_distance(m, lam, backend="float", dps=None):
+    """``E[Theta]`` under the softmax distance law (numerical integration).
+
+    Examples
+    --------
+    >>> round(expected_distance(2, 1e6) * math.sqrt(2 * 1e6 / math.pi), 4)   # Rayleigh limit
+    1.0
+    """
+    return expected_modulus(m, lam, lambda t: t, backend, dps)

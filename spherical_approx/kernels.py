@@ -231,7 +231,7 @@ def _bessel_i(B, order, x):
 
 def _hankel_regime(v, x):
     """True where the Hankel expansion of ive(v, x) converges to double precision."""
-    return x >= 8.0 * v * v + 50.0
+    return np.asarray(x >= 8.0 * np.asarray(v, dtype=float) ** 2 + 50.0)
 
 
 def _hankel_deficit(v, x):
@@ -240,42 +240,47 @@ def _hankel_deficit(v, x):
     ``sqrt(2 pi x) e^-x I_v(x) ~ sum_k (-1)^k a_k(v) / x^k`` with
     ``a_k = prod_{j<=k} (4v^2 - (2j-1)^2) / (k! 8^k)`` [classical]; for
     ``x >= 8 v^2 + 50`` the terms fall by 1/16 or faster until far beyond
-    k = 40, so the sum is accurate to rounding.
+    k = 40, so the sum is accurate to rounding. Vectorised over v.
     """
-    mu = 4.0 * v * v
-    term, deficit = 1.0, 0.0
+    mu = 4.0 * np.asarray(v, dtype=float) ** 2
+    term = np.ones_like(mu)
+    deficit = np.zeros_like(mu)
     for k in range(1, 200):
-        term *= -(mu - (2 * k - 1) ** 2) / (8.0 * k * x)
-        deficit -= term
-        if abs(term) <= 1e-18 * max(abs(deficit), 1e-300):
+        term = term * (-(mu - (2 * k - 1) ** 2) / (8.0 * k * x))
+        deficit = deficit - term
+        if np.all(np.abs(term) <= 1e-18 * np.maximum(np.abs(deficit), 1e-300)):
             break
-    return deficit
+    return deficit if deficit.ndim else float(deficit)
 
 
 def _log_ive_debye(v, x):
     """log ive(v, x) by the uniform (Debye) expansion, two correction terms (v large)."""
     z = x / v
-    sq = math.sqrt(1 + z * z)
+    sq = np.sqrt(1 + z * z)
     p = 1 / sq
     u1 = (3 * p - 5 * p**3) / 24
     u2 = (81 * p**2 - 462 * p**4 + 385 * p**6) / 1152
-    return (v / (sq + z) + v * math.log(z / (1 + sq)) - 0.5 * math.log(2 * math.pi * v)
-            - 0.5 * math.log(sq) + math.log1p(u1 / v + u2 / v**2))
+    return (v / (sq + z) + v * np.log(z / (1 + sq)) - 0.5 * np.log(2 * np.pi * v)
+            - 0.5 * np.log(sq) + np.log1p(u1 / v + u2 / v**2))
 
 
 def _log_ive(orders, x):
     """log ive(v, x) for each order; -inf marks 'underflows, use the ratio recurrence'."""
+    orders = np.asarray(orders, dtype=float)
     out = np.full(len(orders), -np.inf)
-    for i, v in enumerate(orders):
-        if _hankel_regime(v, x):
-            out[i] = math.log1p(-_hankel_deficit(v, x)) - 0.5 * math.log(2 * math.pi * x)
-            continue
+    hank = _hankel_regime(orders, x)
+    if hank.any():
+        out[hank] = np.log1p(-_hankel_deficit(orders[hank], x)) - 0.5 * math.log(2 * math.pi * x)
+    rest = ~hank
+    if rest.any():
         with np.errstate(under="ignore"):
-            e = float(sc.ive(v, x))
-        if math.isfinite(e) and e > _TINY:
-            out[i] = math.log(e)
-        elif not math.isfinite(e):  # scipy gives NaN for very large x
-            out[i] = _log_ive_debye(v, x)
+            e = sc.ive(orders[rest], x)
+        idx = np.flatnonzero(rest)
+        ok = np.isfinite(e) & (e > _TINY)
+        out[idx[ok]] = np.log(e[ok])
+        nan = ~np.isfinite(e)  # scipy gives NaN for very large x
+        if nan.any():
+            out[idx[nan]] = _log_ive_debye(orders[idx[nan]], x)
     return out
 
 
@@ -320,17 +325,15 @@ def _float_multipliers(m, lam, nmax, log=False, one_minus=False):
     a = np.exp(la)
     with np.errstate(divide="ignore"):
         comp = -np.expm1(la)
-    if _hankel_regime(nu, lam):
+    orders = nu + np.arange(nmax + 1)
+    hank = _hankel_regime(orders, lam)
+    if hank[0]:
         # a_n = (1 - D_(nu+n)) / (1 - D_nu): the ratio and its complement without
         # cancellation where lam >> n^2 (the regime in which 1 - a_n is tiny).
-        d0 = _hankel_deficit(nu, lam)
-        for n in range(1, nmax + 1):
-            if not _hankel_regime(nu + n, lam):
-                break
-            dn = _hankel_deficit(nu + n, lam)
-            a[n] = (1 - dn) / (1 - d0)
-            comp[n] = (dn - d0) / (1 - d0)
-            la[n] = math.log1p(-comp[n])
+        d = _hankel_deficit(orders[hank], lam)
+        a[hank] = (1 - d) / (1 - d[0])
+        comp[hank] = (d - d[0]) / (1 - d[0])
+        la[hank] = np.log1p(-comp[hank])
     if log:
         return la
     return comp if one_minus else a

@@ -26,6 +26,7 @@ import numpy as np
 import sympy
 
 from ._validate import check_dimension, check_int, check_positive
+from .arith import compile_expression
 from .harmonics import sphere_symbols
 from .sphere import sample_uniform
 
@@ -54,26 +55,12 @@ def _sqrt_nonneg(x):
     return flint.arb(0).union(flint.arb(upper).sqrt())
 
 
-def _arb_sign(x):
-    import flint
-
-    if x > 0:
-        return flint.arb(1)
-    if x < 0:
-        return flint.arb(-1)
-    if x == 0:
-        return flint.arb(0)
-    return flint.arb(0, 1)  # the ball [-1, 1]
-
-
 def arb_function(expr, symbols, complex_balls=False):
-    """Compile a sympy expression into a function of arb (or acb) balls.
+    """Compile a sympy expression into a rigorous function of arb (or acb) balls.
 
-    The evaluation is rigorous: every constant becomes an exact ball (rationals
-    via fmpq at the working precision, pi and E as balls), and each operation is
-    python-flint's interval operation, so the result contains the value of the
-    expression at every point of the input balls. Supported: + - * /, powers,
-    exp, log, sqrt, sin, cos, tan, atan, sinh, cosh, tanh, Abs, sign, Min, Max.
+    The result contains the value of the expression at every point of the
+    input balls (see :func:`spherical_approx.arith.compile_expression`); call it
+    at the working precision you want (``flint.ctx.workprec``).
 
     Examples
     --------
@@ -83,94 +70,7 @@ def arb_function(expr, symbols, complex_balls=False):
     >>> f(flint.arb("0.3")).contains(1)
     True
     """
-    import flint
-
-    symbols = tuple(symbols)
-    index = {s: i for i, s in enumerate(symbols)}
-    ball = flint.acb if complex_balls else flint.arb
-
-    unary = {
-        sympy.exp: lambda v: v.exp(),
-        sympy.log: lambda v: v.log(),
-        sympy.sin: lambda v: v.sin(),
-        sympy.cos: lambda v: v.cos(),
-        sympy.tan: lambda v: v.tan(),
-        sympy.atan: lambda v: v.atan(),
-        sympy.sinh: lambda v: v.sinh(),
-        sympy.cosh: lambda v: v.cosh(),
-        sympy.tanh: lambda v: v.tanh(),
-        sympy.Abs: lambda v: abs(v),
-        sympy.sign: _arb_sign,
-    }
-
-    def build(e):
-        if e in index:
-            i = index[e]
-            return lambda args: args[i]
-        if e.is_Integer:
-            c = int(e)
-            return lambda args: ball(c)
-        if e.is_Rational:
-            p, q = int(e.p), int(e.q)
-            return lambda args: ball(flint.fmpq(p, q)) if not complex_balls else ball(flint.arb(flint.fmpq(p, q)))
-        if e is sympy.pi:
-            return lambda args: ball(flint.arb.pi())
-        if e is sympy.E:
-            return lambda args: ball(flint.arb(1).exp())
-        if e.is_Float:
-            v = float(e)  # exact binary value of the float literal
-            return lambda args: ball(v)
-        if e.is_Add:
-            parts = [build(a) for a in e.args]
-
-            def add(args):
-                total = parts[0](args)
-                for p in parts[1:]:
-                    total = total + p(args)
-                return total
-
-            return add
-        if e.is_Mul:
-            parts = [build(a) for a in e.args]
-
-            def mul(args):
-                total = parts[0](args)
-                for p in parts[1:]:
-                    total = total * p(args)
-                return total
-
-            return mul
-        if e.is_Pow:
-            base, ex = build(e.base), e.exp
-            if ex.is_Integer:
-                k = int(ex)
-                if k >= 0:
-                    return lambda args: base(args) ** k
-                return lambda args: 1 / base(args) ** (-k)
-            if ex == sympy.Rational(1, 2):
-                return lambda args: base(args).sqrt()
-            if ex == sympy.Rational(-1, 2):
-                return lambda args: 1 / base(args).sqrt()
-            power = build(ex)
-            return lambda args: base(args) ** power(args)
-        if isinstance(e, (sympy.Min, sympy.Max)) and not complex_balls:
-            parts = [build(a) for a in e.args]
-            pick = (lambda a, b: a.min(b)) if isinstance(e, sympy.Min) else (lambda a, b: a.max(b))
-
-            def minmax(args):
-                total = parts[0](args)
-                for p in parts[1:]:
-                    total = pick(total, p(args))
-                return total
-
-            return minmax
-        if e.func in unary and len(e.args) == 1:
-            inner, op = build(e.args[0]), unary[e.func]
-            return lambda args: op(inner(args))
-        raise ValueError(f"arb_function cannot evaluate {e.func.__name__} (in {expr})")
-
-    compiled = build(sympy.sympify(expr))
-    return lambda *args: compiled(args)
+    return compile_expression(expr, symbols, "arb", complex_balls=complex_balls)
 
 
 # --------------------------------------------------------------------------- sampled modulus

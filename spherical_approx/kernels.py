@@ -67,7 +67,7 @@ def check_lambda(lam, name="lam", allow_zero=True):
 # --------------------------------------------------------------------------- Funk-Hecke
 
 
-def funk_hecke_coefficients(phi, m, nmax, backend="mp", dps=None):
+def funk_hecke_coefficients(phi, m, nmax, backend="mp", dps=None, breakpoints=()):
     """Funk-Hecke coefficients ``mu_0[phi] .. mu_nmax[phi]`` of a zonal kernel by quadrature.
 
     ``mu_n[phi] = A_(m-1) int_0^pi phi(cos t) P_n(cos t) sin^(m-1) t dt``.
@@ -87,6 +87,9 @@ def funk_hecke_coefficients(phi, m, nmax, backend="mp", dps=None):
         python-flint's rigorous integration (the result is a ball that
         contains the true value; phi must be analytic near [0, pi] after the
         substitution); "float": scipy's adaptive quadrature.
+    breakpoints : sequence of float
+        Extra angles in (0, pi) at which to split the integral ("mp", "float"),
+        e.g. multiples of ``lam^(-1/2)`` for a peaked kernel ``e^(lam t)``.
 
     Returns
     -------
@@ -108,28 +111,21 @@ def funk_hecke_coefficients(phi, m, nmax, backend="mp", dps=None):
     if B.name == "exact":
         raise ValueError("funk_hecke_coefficients integrates numerically: use backend 'mp', 'arb' or 'float'")
     if B.name == "float":
-        f = _kernel_callable(phi, "float")
+        f = _kernel_callable(phi, B)
         area = sphere_area(m - 1)
         out = []
         for n in range(nmax + 1):
             g = lambda th, n=n: f(math.cos(th)) * zonal_polynomials(m, n, math.cos(th))[n] * math.sin(th) ** (m - 1)  # noqa: E731
-            val, _ = si.quad(g, 0, math.pi, limit=200, epsabs=0, epsrel=1e-13)
+            pts = [0.0] + sorted(float(b) for b in breakpoints) + [math.pi]
+            val = sum(si.quad(g, a, b, limit=200, epsabs=1e-15, epsrel=1e-13)[0] for a, b in zip(pts[:-1], pts[1:]))
             out.append(area * val)
         return out
     if B.name == "mp":
-        f = _kernel_callable(phi, "mp", B.ctx)
-        ctx = B.ctx
-        area = sphere_area(m - 1, backend=B)
-
-        def integrand(th, n):
-            c = ctx.cos(th)
-            return f(c) * _zonal_ring(m, n, c, B)[n] * ctx.sin(th) ** (m - 1)
-
-        return [area * ctx.quad(lambda th: integrand(th, n), [0, ctx.pi / 2, ctx.pi]) for n in range(nmax + 1)]
+        return _funk_hecke_mp(_kernel_callable(phi, B), m, nmax, B, breakpoints)
     # arb: rigorous integration over [0, pi]
     import flint
 
-    f = _kernel_callable(phi, "arb")
+    f = _kernel_callable(phi, B, complex_balls=True)
     with B.local():
         area = sphere_area(m - 1, backend=B)
         out = []
@@ -148,23 +144,47 @@ def _zonal_ring(m, nmax, t, B):
     return _run_recurrence(nmax, t, 1, _zonal_coeff(m), B)
 
 
-def _kernel_callable(phi, kind, ctx=None):
+def _funk_hecke_mp(f, m, nmax, B, breakpoints):
+    """All mu_n at once: Gauss-Legendre on each piece of [0, pi], doubling the
+    node count until two successive levels agree to the working precision."""
+    from mpmath.calculus.quadrature import GaussLegendre
+
+    ctx = B.ctx
+    rule = GaussLegendre(ctx)
+    pts = sorted({ctx.mpf(0), ctx.pi / 2, ctx.pi} | {ctx.mpf(b) for b in breakpoints})
+    area = sphere_area(m - 1, backend=B)
+    totals = [ctx.mpf(0)] * (nmax + 1)
+    for a, b in zip(pts[:-1], pts[1:]):
+        prev = None
+        for degree in range(4, 12):
+            acc = [ctx.mpf(0)] * (nmax + 1)
+            for th, w in rule.get_nodes(a, b, degree, ctx.prec):
+                c = ctx.cos(th)
+                weight = w * f(c) * ctx.sin(th) ** (m - 1)
+                for n, pn in enumerate(_zonal_ring(m, nmax, c, B)):
+                    acc[n] += weight * pn
+            scale = max(abs(v) for v in acc) or 1
+            if prev is not None and max(abs(x - y) for x, y in zip(acc, prev)) <= scale * ctx.eps * 2**20:
+                break
+            prev = acc
+        else:
+            raise ArithmeticError("Funk-Hecke quadrature did not converge; add breakpoints or raise dps")
+        totals = [t + v for t, v in zip(totals, acc)]
+    return [area * t for t in totals]
+
+
+def _kernel_callable(phi, B, complex_balls=False):
+    """phi as a function of backend numbers (sympy expressions compiled for B)."""
     if callable(phi) and not isinstance(phi, sympy.Basic):
         return phi
+    from .arith import compile_expression
+
     expr = sympy.sympify(phi)
     syms = sorted(expr.free_symbols, key=str)
     if len(syms) > 1:
         raise ValueError(f"phi must be an expression in one variable, got symbols {syms}")
     sym = syms[0] if syms else sympy.Symbol("t")
-    if kind == "float":
-        fn = sympy.lambdify(sym, expr, "math")
-    elif kind == "mp":
-        fn = sympy.lambdify(sym, expr, modules=[{"mpf": ctx.mpf}, "mpmath"])
-    else:
-        from .continuity import arb_function
-
-        fn = arb_function(expr, (sym,), complex_balls=True)
-    return fn
+    return compile_expression(expr, (sym,), B, complex_balls=complex_balls)
 
 
 # --------------------------------------------------------------------------- softmax kernel
@@ -285,22 +305,28 @@ def _log_ive(orders, x):
 
 
 def _log_bessel_i(nu, nmax, lam):
-    """``log I_(nu+n)(lam)`` for n = 0..nmax in float64, for lam > 0, without overflow/underflow.
+    """``log I_(nu+n)(lam)`` for n = 0..nmax in float64 (see :func:`_log_ive_orders`)."""
+    return _log_ive_orders(nu, nmax, lam) + lam
 
-    Uses ``log ive + lam`` (scipy, or the Hankel expansion for lam >> order^2,
-    where scipy's ive returns NaN beyond lam ~ 1e10) while ive is representable;
-    beyond that, the ratios ``r_v = I_(v+1)/I_v`` from the backward recurrence
+
+def _log_ive_orders(nu, nmax, lam):
+    """``log ive(nu+n, lam)`` for n = 0..nmax, for lam > 0, without overflow/underflow.
+
+    Uses scipy's ive (or the Hankel expansion for lam >> order^2, where scipy's
+    ive returns NaN beyond lam ~ 1e10) while ive is representable; beyond that,
+    the ratios ``r_v = I_(v+1)/I_v`` from the backward recurrence
     ``r_(v-1) = 1/(2v/lam + r_v)``, which is stable there (the ratios are small,
-    so errors are damped).
+    so errors are damped). Kept in the scaled form so that differences of these
+    logarithms do not lose digits to the size of lam.
     """
-    out = _log_ive(nu + np.arange(nmax + 1), lam) + lam
+    out = _log_ive(nu + np.arange(nmax + 1), lam)
     good = np.isfinite(out)
     if good.all():
         return out
     first_bad = int(np.argmin(good))
     if first_bad == 0:
-        # even I_nu underflows (lam tiny): series log I_v(x) ~ v log(x/2) - lgamma(v+1)
-        out[0] = nu * math.log(lam / 2) - math.lgamma(nu + 1) + math.log1p(lam * lam / (4 * (nu + 1)))
+        # even ive(nu) underflows (lam tiny): series log I_v(x) ~ v log(x/2) - lgamma(v+1)
+        out[0] = nu * math.log(lam / 2) - math.lgamma(nu + 1) + math.log1p(lam * lam / (4 * (nu + 1))) - lam
         first_bad = 1
     # Ratios r_k = I_(nu+k+1) / I_(nu+k) by the backward recurrence
     # r_(k-1) = 1 / (2 (nu+k) / lam + r_k), started far above nmax with an
@@ -320,7 +346,7 @@ def _log_bessel_i(nu, nmax, lam):
 
 def _float_multipliers(m, lam, nmax, log=False, one_minus=False):
     nu = (m - 1) / 2
-    logs = _log_bessel_i(nu, nmax, lam)
+    logs = _log_ive_orders(nu, nmax, lam)
     la = np.minimum(logs - logs[0], 0.0)
     a = np.exp(la)
     with np.errstate(divide="ignore"):
@@ -434,7 +460,7 @@ def smooth(expansion, lam, backend="float", dps=None):
 def _log_mu0_scaled(m, lam):
     """log(mu_0(lam) e^(-lam)) in float64."""
     nu = (m - 1) / 2
-    return (nu + 1) * math.log(2 * math.pi) - nu * math.log(lam) + float(_log_bessel_i(nu, 0, lam)[0]) - lam
+    return (nu + 1) * math.log(2 * math.pi) - nu * math.log(lam) + float(_log_ive_orders(nu, 0, lam)[0])
 
 
 def distance_density(m, lam, theta):

@@ -33,7 +33,7 @@ class Result:
         return {
             "predicted": self.predicted,
             "measured": self.measured,
-            "passed": self.passed,
+            "passed": bool(self.passed),
             "details": self.details,
             "seconds": round(self.seconds, 3),
             "error": self.error,
@@ -85,12 +85,17 @@ def claim(id: str, statement: str, provenance: str, group: str, params: dict | N
     return wrap
 
 
+#: Groups run in the order of the data flow; modules not listed follow alphabetically.
+CHECK_ORDER = ["foundations", "kernels", "bounds"]
+
+
 def load_checks():
     """Import every module of proofs_check.checks so that their claims register."""
     from . import checks
 
-    for mod in pkgutil.iter_modules(checks.__path__):
-        importlib.import_module(f"{checks.__name__}.{mod.name}")
+    names = [mod.name for mod in pkgutil.iter_modules(checks.__path__)]
+    for name in sorted(names, key=lambda n: (CHECK_ORDER.index(n) if n in CHECK_ORDER else len(CHECK_ORDER), n)):
+        importlib.import_module(f"{checks.__name__}.{name}")
     return CLAIMS
 
 

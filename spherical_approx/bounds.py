@@ -1,19 +1,15 @@
 """Prefix-length and error bounds of MATH.md §4, as small dataclasses of numbers.
 
-=====================================  =============  ===========================
-function                               provenance     statement
-=====================================  =============  ===========================
-:func:`paper_rate_exponent`            [paper]        N = O(eps^-(4m^2+14m+10))
-:func:`packing_constant`               [third-party]  N <= C_m delta^-m
-:func:`delta_net_parameters`           [third-party]  delta, lambda, N, error bound
-:func:`smoothing_bound`                [toolkit]      |S f - f| <= E[omega(f, Theta)]
-:func:`bessel_tail`                    [toolkit]      tau_K = sum_(n>K) mu_n dim H_n
-:func:`discretisation_bound`           [toolkit]      |h - S p| <= 2|p|(tau_(D-d)+tau_D)/(mu_0-2tau_D)
-:func:`quadrature_lipschitz_bound`     [toolkit]      |h - f| <= L pi/sqrt2 sqrt(1-a_1+eta_D)
-:func:`quadrature_parameters`          [toolkit]      (lambda, D, N) meeting eps
-:func:`prove_gap_inequality`           [third-party]  cos d - cos 2d >= d^2/2 on (0, 1/2]
-:func:`prove_cap_inequality`           [third-party]  |cap(d/2)| >= A_(m-1) d^m / (2 m pi^(m-1))
-=====================================  =============  ===========================
+* :func:`paper_rate_exponent` [paper]: ``N = O(eps^-(4m^2+14m+10))``
+* :func:`packing_constant` [third-party]: ``N <= C_m delta^-m``
+* :func:`delta_net_parameters` [third-party]: delta, lambda, N and the error bound
+* :func:`smoothing_bound` [toolkit]: ``|S f - f| <= E[omega(f, Theta)]``
+* :func:`bessel_tail` [toolkit]: ``tau_K = sum_(n>K) mu_n dim H_n``
+* :func:`discretisation_bound` [toolkit]: ``|h - S p| <= 2 |p| (tau_(D-d) + tau_D) / (mu_0 - 2 tau_D)``
+* :func:`quadrature_lipschitz_bound` [toolkit]: ``|h - f| <= L pi/sqrt2 sqrt(1 - a_1 + eta_D)``
+* :func:`quadrature_parameters` [toolkit]: (lambda, D, N) meeting eps
+* :func:`prove_gap_inequality` [third-party]: ``cos d - cos 2d >= d^2/2`` on (0, 1/2]
+* :func:`prove_cap_inequality` [third-party]: ``|cap(d/2)| >= A_(m-1) d^m / (2 m pi^(m-1))``
 
 Proofs of the [toolkit] statements are in ``docs/theory/bounds.rst``.
 """
@@ -134,7 +130,7 @@ def delta_net_parameters(m, eps, lipschitz, sup_norm, context_tokens=1, N=None):
     lipschitz : float > 0
         Geodesic Lipschitz constant L (use the L = 0 construction otherwise).
     sup_norm : float >= 0
-        B = sup |f|.
+        ``B = sup |f|``.
     context_tokens : int >= 0
         T, the number of content tokens each position sees.
     N : int, optional
@@ -518,7 +514,7 @@ def prove_cap_inequality(m, upper=0.5, constant_factor=1.0):
     ``R(d) = |cap(d/2)| 2 m pi^(m-1) / (A_(m-1) d^m) >= 1`` with the exact cap
     area (regularised incomplete beta in arb) on [1e-3, upper], and near 0 via
     ``R(d) >= ((pi/2) sinc(d/2))^(m-1)`` (from ``sinc`` decreasing on [0, pi]).
-    For m = 1, R = 1 identically (|cap(r)| = 2r) and nothing is left to prove.
+    For m = 1, R = 1 identically (``|cap(r)| = 2r``) and nothing is left to prove.
     ``constant_factor`` scales the claimed constant (for tests that a wrong
     constant is refuted).
 

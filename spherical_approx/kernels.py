@@ -34,7 +34,7 @@ import sympy
 from ._validate import check_dimension, check_int
 from .arith import get_backend
 from .gegenbauer import _run_recurrence, _zonal_coeff, zonal_polynomials
-from .harmonics import HarmonicExpansion, harmonic_dimension
+from .harmonics import HarmonicExpansion
 from .sphere import sphere_area
 
 __all__ = [

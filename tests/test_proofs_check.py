@@ -3,6 +3,8 @@ import json
 import pytest
 
 import spherical_approx as sa
+import spherical_approx.bounds  # noqa: F401
+import spherical_approx.kernels  # noqa: F401
 from proofs_check.__main__ import main
 from proofs_check.claims import CLAIMS, load_checks
 
@@ -27,6 +29,19 @@ def test_list_and_unknown_id(capsys):
 BREAKS = [
     ("harmonics.dimension", "spherical_approx.harmonic_dimension", lambda m, n: sa.harmonics.harmonic_dimension(m, n) + (n == 7)),
     ("sphere.area", "spherical_approx.sphere_area", lambda m, backend="float", dps=None: sa.sphere.sphere_area(m + 1, backend, dps)),
+]
+
+
+def _shifted_order_logs(nu, nmax, lam, _real=sa.kernels._log_ive_orders):
+    return _real(nu + 1, nmax, lam)  # the wrong Bessel order
+
+
+_real_packing = sa.bounds.packing_constant
+BREAKS += [
+    ("kernels.multipliers", "spherical_approx.kernels._log_ive_orders", _shifted_order_logs),
+    ("delta_net.packing", "spherical_approx.bounds.packing_constant", lambda m, *a, **k: 0.99 * _real_packing(m)),
+    ("bounds.discretisation", "proofs_check.checks.kernels.discretisation_bound",
+     lambda *a, **k: 1e-4 * sa.bounds.discretisation_bound(*a, **k)),
 ]
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import sympy
 
 import spherical_approx as sa
+from spherical_approx import bounds
 from spherical_approx.testing import exact_sphere_integral, random_polynomial, zonal_oracle
 
 from ..claims import Result, claim, fmt
@@ -172,8 +173,7 @@ def _packing(p):
     rows, ok = [], True
     for m, delta in p["cases"]:
         P = sa.delta_net(m, delta)
-        C = 2 * m * math.pi ** (m - 1) * sa.sphere_area(m) / sa.sphere_area(m - 1)
-        bound = C * delta ** -m
+        bound = bounds.packing_constant(m) * delta ** -m
         cover = sa.covering_radius(P)
         ok &= len(P) <= bound and cover < delta
         rows.append(f"S^{m} d={delta}: N={len(P)} <= {bound:.0f}, cover {cover:.4g}")

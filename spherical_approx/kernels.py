@@ -83,10 +83,12 @@ def funk_hecke_coefficients(phi, m, nmax, backend="mp", dps=None, breakpoints=()
     nmax : int
         Highest degree.
     backend : {"mp", "arb", "float"}
-        "mp": mpmath's tanh-sinh quadrature at ``dps`` digits; "arb":
+        "mp": Gauss-Legendre at ``dps`` digits (node count doubled until two
+        levels agree), all degrees from one pass over the nodes; "arb":
         python-flint's rigorous integration (the result is a ball that
         contains the true value; phi must be analytic near [0, pi] after the
-        substitution); "float": scipy's adaptive quadrature.
+        substitution); "float": scipy's adaptive quadrature (absolute accuracy
+        ~1e-14 times the integral of |phi|).
     breakpoints : sequence of float
         Extra angles in (0, pi) at which to split the integral ("mp", "float"),
         e.g. multiples of ``lam^(-1/2)`` for a peaked kernel ``e^(lam t)``.
@@ -113,11 +115,16 @@ def funk_hecke_coefficients(phi, m, nmax, backend="mp", dps=None, breakpoints=()
     if B.name == "float":
         f = _kernel_callable(phi, B)
         area = sphere_area(m - 1)
-        out = []
+        pts = [0.0] + sorted(float(b) for b in breakpoints) + [math.pi]
+        out, scale = [], 0.0
         for n in range(nmax + 1):
             g = lambda th, n=n: f(math.cos(th)) * zonal_polynomials(m, n, math.cos(th))[n] * math.sin(th) ** (m - 1)  # noqa: E731
-            pts = [0.0] + sorted(float(b) for b in breakpoints) + [math.pi]
-            val = sum(si.quad(g, a, b, limit=200, epsabs=1e-15, epsrel=1e-13)[0] for a, b in zip(pts[:-1], pts[1:]))
+            # absolute accuracy relative to the integral of |phi| (mu_n can be 0 or tiny)
+            if n == 0:
+                scale = sum(si.quad(lambda th: abs(f(math.cos(th))) * math.sin(th) ** (m - 1), a, b, limit=200)[0]
+                            for a, b in zip(pts[:-1], pts[1:]))
+            val = sum(si.quad(g, a, b, limit=200, epsabs=1e-14 * scale, epsrel=1e-13)[0]
+                      for a, b in zip(pts[:-1], pts[1:]))
             out.append(area * val)
         return out
     if B.name == "mp":

@@ -23,7 +23,6 @@ functions (``scipy.special.ive``), ratios, and logarithms.
 from __future__ import annotations
 
 import math
-import numbers
 
 import mpmath
 import numpy as np
@@ -31,7 +30,7 @@ import scipy.integrate as si
 import scipy.special as sc
 import sympy
 
-from ._validate import check_dimension, check_int
+from ._validate import check_dimension, check_int, check_positive
 from .arith import get_backend
 from .gegenbauer import _run_recurrence, _zonal_coeff, zonal_polynomials
 from .harmonics import HarmonicExpansion
@@ -53,14 +52,8 @@ _TINY = 1e-280
 
 
 def check_lambda(lam, name="lam", allow_zero=True):
-    """A finite real concentration lam >= 0 (exact rationals accepted)."""
-    if isinstance(lam, bool) or not isinstance(lam, (numbers.Real, sympy.Rational)):
-        raise TypeError(f"{name} must be a real number, got {type(lam).__name__}")
-    v = float(lam)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {lam!r}")
-    if v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {lam!r}")
+    """A finite real concentration lam >= 0; exact rationals are returned unchanged."""
+    check_positive(lam, name, allow_zero=allow_zero)
     return lam
 
 

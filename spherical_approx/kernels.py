@@ -81,7 +81,7 @@ def funk_hecke_coefficients(phi, m, nmax, backend="mp", dps=None, breakpoints=()
         python-flint's rigorous integration (the result is a ball that
         contains the true value; phi must be analytic near [0, pi] after the
         substitution); "float": scipy's adaptive quadrature (absolute accuracy
-        ~1e-14 times the integral of |phi|).
+        ~1e-14 times the integral of ``|phi|``).
     breakpoints : sequence of float
         Extra angles in (0, pi) at which to split the integral ("mp", "float"),
         e.g. multiples of ``lam^(-1/2)`` for a peaked kernel ``e^(lam t)``.

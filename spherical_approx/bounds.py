@@ -402,7 +402,7 @@ def quadrature_parameters(m, eps, lipschitz=1.0, expansion=None):
         return QuadratureParameters(m, eps, "lipschitz", lam, D, rule_size(m, D), smooth_part,
                                     bound - smooth_part, bound)
     d = expansion.degree
-    norms = np.array([float(v) for v in expansion.norms()])
+    norms = np.asarray(expansion.norms(exact=False), dtype=float)
     scale = np.sqrt(_dims(m, np.arange(d + 1)) / sphere_area(m))
     sup_p = float(np.sum(scale * norms))  # ||p||_inf <= sum_n sqrt(dim/A) ||proj_n p||_2
 

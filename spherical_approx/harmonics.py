@@ -473,13 +473,17 @@ class HarmonicExpansion:
         vals = self._eval_exact(Y, [n])
         return harmonic_basis(self.m, n)(Y).T @ (w[:, None] * vals)
 
-    def norms(self):
+    def norms(self, exact=True):
         """L2(S^m) norm of each ``proj_n f`` (Euclidean over outputs), n = 0..degree.
 
-        Exact sympy numbers for exact expansions, a float array otherwise.
+        Exact sympy numbers for exact expansions (unless ``exact=False``: then, as
+        for coefficient expansions, a float array from the basis coefficients,
+        which is much faster for high degrees).
         """
         if not self.exact:
             return np.array([np.linalg.norm(c) for c in self._coef])
+        if not exact:
+            return np.array([np.linalg.norm(self.coefficients(n)) for n in range(self.degree + 1)])
         out = []
         for comps in self._exact:
             sq = sum(_poly_sphere_integral(sympy.Poly(c**2, *self._gens), self._gens) for c in comps)

@@ -1,0 +1,249 @@
+"""The universal attention head of MATH.md §3 and its stable float64 evaluation.
+
+Universal head [toolkit]. For (m, d_out) fix ``d = 2(m+2) + d_out`` and the token
+layout ``u = (q-block in R^(m+2), k-block in R^(m+2), v-block in R^d_out)``;
+``W_Q`` selects the q-block, ``W_K`` the k-block, ``W_V`` the v-block. A content
+token for input x is ``(x, 1, 0, 0)``, a prefix token ``(0, (kappa_i, b_i), v_i)``.
+Then the prefix scores are ``<x, kappa_i> + b_i``, every content score and value
+is 0, and the output at a content position t is exactly
+
+    head(x_t) = sum_i e^(s_i) v_i / (sum_i e^(s_i) + c_t),
+
+``c_t`` the number of content tokens visible to t (T without a mask, t with a
+causal mask). The matrices never depend on the target; only the prefix does.
+
+Evaluation never forms more than a bounded block of scores, and uses the
+log-sum-exp shift ``M = max(0, max_i s_i)`` so that lam up to 1e12 neither
+overflows nor loses the content term. The truncated path visits only keys near
+each query (KD-tree on key directions) and returns a bound on the neglected mass.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from ._validate import check_dimension, check_int, check_points
+
+__all__ = ["UniversalHead", "Prefix", "softmax_attention", "TruncatedResult"]
+
+#: Scores per block in the dense path (about 32 MB of float64 per block).
+BLOCK = 1 << 22
+
+
+@dataclass
+class Prefix:
+    """Prefix tokens of the universal head: keys (N, m+1), biases (N,), values (N, d_out)."""
+
+    keys: np.ndarray
+    biases: np.ndarray
+    values: np.ndarray
+
+    def __post_init__(self):
+        self.keys = np.atleast_2d(np.asarray(self.keys, dtype=float))
+        self.biases = np.asarray(self.biases, dtype=float).reshape(-1)
+        vals = np.asarray(self.values, dtype=float)
+        self.values = vals[:, None] if vals.ndim == 1 else vals
+        N = self.keys.shape[0]
+        if self.biases.shape != (N,) or self.values.ndim != 2 or self.values.shape[0] != N:
+            raise ValueError(f"prefix shapes disagree: keys {self.keys.shape}, biases {self.biases.shape}, "
+                             f"values {self.values.shape}")
+        for name in ("keys", "biases", "values"):
+            if not np.all(np.isfinite(getattr(self, name))):
+                raise ValueError(f"prefix {name} contain NaN or infinite entries")
+
+    @property
+    def length(self):
+        return self.keys.shape[0]
+
+    @property
+    def m(self):
+        return self.keys.shape[1] - 1
+
+    @property
+    def d_out(self):
+        return self.values.shape[1]
+
+    def shifted(self, beta):
+        """The same prefix with ``beta`` added to every bias (scales the content term by e^-beta)."""
+        return Prefix(self.keys, self.biases + beta, self.values)
+
+
+def softmax_attention(Q, K, V, mask=None):
+    """Plain single-head softmax attention ``softmax(Q K^T) V`` with a boolean mask (True = visible).
+
+    A reference implementation on explicit matrices (stable log-sum-exp), used to
+    check the closed form of the universal head.
+    """
+    S = Q @ K.T
+    if mask is not None:
+        S = np.where(mask, S, -np.inf)
+    S = S - S.max(axis=1, keepdims=True)
+    W = np.exp(S)
+    return (W @ V) / W.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class TruncatedResult:
+    """Output of the truncated evaluation and a bound on what truncation changed."""
+
+    output: np.ndarray
+    error_bound: np.ndarray  # per query: sup-norm bound of |truncated - exact| (over outputs)
+    neglected_mass: np.ndarray  # per query: bound on neglected softmax mass / kept mass
+    keys_visited: int
+
+
+class UniversalHead:
+    """The fixed matrices W_Q, W_K, W_V of the universal head for (m, d_out).
+
+    Examples
+    --------
+    >>> H = UniversalHead(2, 1)
+    >>> H.d, H.W_Q.shape, H.W_K.shape, H.W_V.shape
+    (9, (4, 9), (4, 9), (1, 9))
+    >>> P = Prefix(keys=[[0.0, 0.0, 3.0]], biases=[0.0], values=[[2.0]])
+    >>> x = np.array([[0.0, 0.0, 1.0]])
+    >>> float(H(x, P, context_tokens=0)[0, 0])       # a single prefix token: its value
+    2.0
+    >>> round(float(H(x, P, context_tokens=1)[0, 0]), 12)  # e^3 * 2 / (e^3 + 1)
+    1.905148237717
+    """
+
+    def __init__(self, m, d_out=1):
+        self.m = check_dimension(m)
+        self.d_out = check_int(d_out, "d_out", minimum=1)
+        k = self.m + 2
+        self.d = 2 * k + self.d_out
+        eye = np.eye(self.d)
+        self.W_Q = eye[:k].copy()
+        self.W_K = eye[k:2 * k].copy()
+        self.W_V = eye[2 * k:].copy()
+        for W in (self.W_Q, self.W_K, self.W_V):
+            W.flags.writeable = False
+
+    # token forms -----------------------------------------------------------
+    def content_tokens(self, X):
+        """Content tokens ``(x, 1, 0, 0)`` for points X (k, m+1) -> (k, d)."""
+        P = check_points(X, self.m)
+        Z = np.zeros((P.shape[0], self.d))
+        Z[:, : self.m + 1] = P
+        Z[:, self.m + 1] = 1.0
+        return Z
+
+    def prefix_tokens(self, prefix):
+        """Prefix tokens ``(0, (kappa_i, b_i), v_i)`` -> (N, d)."""
+        self._check_prefix(prefix)
+        k = self.m + 2
+        Z = np.zeros((prefix.length, self.d))
+        Z[:, k:k + self.m + 1] = prefix.keys
+        Z[:, 2 * k - 1] = prefix.biases
+        Z[:, 2 * k:] = prefix.values
+        return Z
+
+    def attend_tokens(self, content, prefix_tokens, causal=False):
+        """Generic attention of the content tokens over [prefix; content] with the fixed matrices.
+
+        This is the head as a transformer computes it (no closed form used);
+        ``content`` is (T, d), ``prefix_tokens`` (N, d). Returns (T, d_out).
+        """
+        content = np.asarray(content, dtype=float)
+        prefix_tokens = np.asarray(prefix_tokens, dtype=float)
+        U = np.concatenate([prefix_tokens, content])
+        Q = content @ self.W_Q.T
+        K = U @ self.W_K.T
+        V = U @ self.W_V.T
+        mask = None
+        if causal:
+            T, N = content.shape[0], prefix_tokens.shape[0]
+            mask = np.ones((T, N + T), dtype=bool)
+            mask[:, N:] = np.tril(np.ones((T, T), dtype=bool))
+        return softmax_attention(Q, K, V, mask)
+
+    def _check_prefix(self, prefix):
+        if not isinstance(prefix, Prefix):
+            raise TypeError(f"prefix must be a Prefix, got {type(prefix).__name__}")
+        if prefix.m != self.m or prefix.d_out != self.d_out:
+            raise ValueError(f"prefix is for (m, d_out) = ({prefix.m}, {prefix.d_out}), head for ({self.m}, {self.d_out})")
+
+    # evaluation ------------------------------------------------------------
+    def __call__(self, X, prefix, context_tokens=1):
+        """Head output at content points X (k, m+1), each seeing ``context_tokens`` content tokens.
+
+        ``context_tokens`` may be an int or an array of length k (c_t per query,
+        e.g. ``np.arange(1, T+1)`` for a causal mask). Dense path, exact up to
+        rounding, chunked so that no more than :data:`BLOCK` scores exist at once.
+        """
+        self._check_prefix(prefix)
+        P = check_points(X, self.m)
+        c = self._context(context_tokens, P.shape[0])
+        out = np.empty((P.shape[0], self.d_out))
+        rows = max(1, BLOCK // max(prefix.length, 1))
+        for s in range(0, P.shape[0], rows):
+            S = P[s:s + rows] @ prefix.keys.T + prefix.biases
+            M = np.maximum(S.max(axis=1), 0.0)  # includes the content scores (0)
+            W = np.exp(S - M[:, None])
+            den = W.sum(axis=1) + c[s:s + rows] * np.exp(-M)
+            out[s:s + rows] = (W @ prefix.values) / den[:, None]
+        return out
+
+    @staticmethod
+    def _context(context_tokens, k):
+        c = np.asarray(context_tokens, dtype=float)
+        if c.ndim == 0:
+            c = np.full(k, float(c))
+        if c.shape != (k,) or np.any(c < 0) or not np.all(np.isfinite(c)):
+            raise ValueError(f"context_tokens must be a count >= 0 or {k} counts, got {context_tokens!r}")
+        return c
+
+    def truncated(self, X, prefix, context_tokens=1, margin=40.0):
+        """Evaluate visiting only keys near each query; return the output with a bound.
+
+        Requires keys of a common norm lam (``kappa_i = lam u_i``, u_i unit), as in
+        the delta-net and quadrature constructions. A key with
+        ``|x - u_i| >= r`` has score at most ``lam (1 - r^2/2) + max b``; r is chosen
+        so that this is ``margin`` below the best possible score ``lam + max b``.
+        The neglected mass relative to the kept mass is then at most
+        ``N_far exp(lam (1 - r^2/2) + max b - s_kept_max)``, and the output
+        changes by at most ``2 max|v|`` times that (relative to the kept mass
+        including the content term).
+        """
+        self._check_prefix(prefix)
+        P = check_points(X, self.m)
+        c = self._context(context_tokens, P.shape[0])
+        norms = np.linalg.norm(prefix.keys, axis=1)
+        lam = float(norms.max()) if len(norms) else 0.0
+        if lam == 0 or np.max(np.abs(norms - lam)) > 1e-9 * lam:
+            raise ValueError("the truncated path needs keys of one common norm lam > 0")
+        U = prefix.keys / norms[:, None]
+        bmax = float(prefix.biases.max())
+        r2 = min(4.0, 2 * margin / lam)  # lam r^2 / 2 = margin
+        r = math.sqrt(r2)
+        tree = cKDTree(U)
+        neighbours = tree.query_ball_point(P, r)
+        _, nearest = tree.query(P, k=1)  # always keep one key so that the kept mass is positive
+        vmax = float(np.abs(prefix.values).max()) if prefix.length else 0.0
+        out = np.empty((P.shape[0], self.d_out))
+        bound = np.empty(P.shape[0])
+        mass = np.empty(P.shape[0])
+        visited = 0
+        for q, idx in enumerate(neighbours):
+            idx = np.asarray(idx if idx else [nearest[q]], dtype=np.intp)
+            visited += len(idx)
+            s = prefix.keys[idx] @ P[q] + prefix.biases[idx]
+            M = max(0.0, float(s.max()))
+            w = np.exp(s - M)
+            den = w.sum() + c[q] * math.exp(-M)
+            out[q] = (w @ prefix.values[idx]) / den
+            far = prefix.length - len(idx)
+            # neglected mass <= far * exp(lam (1 - r^2/2) + bmax), relative to the kept denominator
+            log_far = math.log(far) + lam * (1 - r2 / 2) + bmax - M if far else -math.inf
+            rel = math.exp(min(log_far, 700.0)) / den if far else 0.0
+            mass[q] = rel * (1 + 1e-12)
+            bound[q] = 2 * vmax * mass[q]
+        return TruncatedResult(out, bound, mass, visited)
+
+    def __repr__(self):
+        return f"UniversalHead(m={self.m}, d_out={self.d_out}, d={self.d})"

@@ -477,7 +477,8 @@ def compile_expression(expr, symbols, backend="float", dps=None, complex_balls=F
             base, ex = build(e.base), e.exp
             if ex.is_Integer:
                 k = int(ex)
-                return (lambda args: base(args) ** k) if k >= 0 else (lambda args: 1 / base(args) ** (-k))
+                pw = _arb_int_power if B.name == "arb" and not complex_balls else (lambda v, n: v**n)
+                return (lambda args: pw(base(args), k)) if k >= 0 else (lambda args: 1 / pw(base(args), -k))
             if ex == sympy.Rational(1, 2):
                 return lambda args: sqrt(base(args))
             if ex == sympy.Rational(-1, 2):
@@ -495,6 +496,22 @@ def compile_expression(expr, symbols, backend="float", dps=None, complex_balls=F
 
     compiled = build(sympy.sympify(expr))
     return lambda *args: compiled(args)
+
+
+def _arb_int_power(x, k):
+    """x**k for an arb ball by repeated squaring (python-flint's ``**`` gives NaN for
+    balls that contain 0); even powers start from |x| so they stay nonnegative."""
+    if k == 0:
+        return x * 0 + 1
+    base = abs(x) if k % 2 == 0 else x
+    result = None
+    while k:
+        if k & 1:
+            result = base if result is None else result * base
+        k >>= 1
+        if k:
+            base = base * base
+    return result
 
 
 def _arb_sign(x):

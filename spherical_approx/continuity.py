@@ -306,26 +306,50 @@ def lipschitz_bound(expr, m, rtol=0.02, max_boxes=20000, dps=20):
     """
     m = check_dimension(m)
     exprs = list(expr) if isinstance(expr, (list, tuple)) else [expr]
-    grads = []
-    for e in exprs:
-        e, gens = _coordinate_expr(e, m)
-        grads.append([sympy.diff(e, g) for g in gens])
     gens = sphere_symbols(m)
-    fns = [[arb_function(g, gens) for g in grad] for grad in grads]
+    # G = |grad f|^2 - <x, grad f>^2 = |grad_T f|^2 on the sphere (summed over outputs)
+    G = 0
+    for e in exprs:
+        e, _ = _coordinate_expr(e, m)
+        grad = [sympy.diff(e, g) for g in gens]
+        G += sum(v**2 for v in grad) - sum(x * v for x, v in zip(gens, grad)) ** 2
+    enclose = _mean_value_enclosure(G, gens)
     import flint
 
-    def value(coords):
-        total = flint.arb(0)
-        for grad in fns:
-            gv = [g(*coords) for g in grad]
-            sq = sum((v * v for v in gv), flint.arb(0))
-            radial = sum((c * v for c, v in zip(coords, gv)), flint.arb(0))
-            total = total + sq - radial * radial
-        # |grad_T|^2 >= 0; the enclosure's negative part is clipped before the square root
-        return _sqrt_nonneg(total)
-
     with flint.ctx.workprec(int(dps * 3.33) + 10):
-        return _branch_and_bound(value, m, rtol, max_boxes, "geodesic Lipschitz constant")
+        # |grad_T|^2 >= 0; the enclosure's negative part is clipped before the square root
+        return _branch_and_bound(lambda coords: _sqrt_nonneg(enclose(coords)), m, rtol, max_boxes,
+                                 "geodesic Lipschitz constant")
+
+
+def _mean_value_enclosure(expr, gens):
+    """Enclosure of expr over a box: the naive interval value intersected with the
+    mean-value form ``G(c) + sum_i dG/dx_i(X) (X_i - c_i)`` (c the box midpoint).
+
+    The mean-value form is valid because the box is convex; its overestimate is
+    second order in the box width, which naive evaluation (first order, and hit by
+    cancellations such as |grad|^2 - <x, grad>^2) cannot reach.
+    """
+    import flint
+
+    value = arb_function(expr, gens)
+    try:
+        partials = [arb_function(sympy.diff(expr, g), gens) for g in gens]
+    except ValueError:  # not differentiable (e.g. Abs gives DiracDelta): naive enclosure only
+        partials = None
+
+    def enclose(coords):
+        naive = value(*coords)
+        if partials is None:
+            return naive
+        mids = [flint.arb(c.mid()) for c in coords]
+        mv = value(*mids)
+        for dG, c, mid in zip(partials, coords, mids):
+            mv = mv + dG(*coords) * (c - mid)
+        both = naive.intersection(mv) if naive.overlaps(mv) else mv
+        return both
+
+    return enclose
 
 
 def sup_norm_bound(expr, m, rtol=0.01, max_boxes=20000, dps=20):
@@ -340,11 +364,12 @@ def sup_norm_bound(expr, m, rtol=0.01, max_boxes=20000, dps=20):
     """
     m = check_dimension(m)
     exprs = list(expr) if isinstance(expr, (list, tuple)) else [expr]
-    fns = [arb_function(_coordinate_expr(e, m)[0], sphere_symbols(m)) for e in exprs]
+    gens = sphere_symbols(m)
+    fns = [_mean_value_enclosure(_coordinate_expr(e, m)[0], gens) for e in exprs]
     import flint
 
     def value(coords):
-        vals = [f(*coords) for f in fns]
+        vals = [f(coords) for f in fns]
         if len(vals) == 1:
             return abs(vals[0])
         return _sqrt_nonneg(sum((v * v for v in vals), flint.arb(0)))

@@ -21,6 +21,7 @@ Conventions [classical]
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from scipy.spatial import ConvexHull, cKDTree
@@ -394,6 +395,12 @@ def delta_net(m, delta, seed=0, max_rounds=50):
     delta = check_positive(delta, "delta")
     if delta > math.pi / 2:
         raise ValueError(f"delta must be in (0, pi/2], got {delta!r}")
+    return _delta_net_cached(m, delta, int(seed), int(max_rounds)).copy()
+
+
+@lru_cache(maxsize=8)
+def _delta_net_cached(m, delta, seed, max_rounds):
+    # deterministic in (m, delta, seed): nets are reused by constructions and checks
     if m == 1:
         n = int(math.floor(2 * math.pi / delta))
         t = 2 * math.pi * np.arange(n) / n

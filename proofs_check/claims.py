@@ -86,7 +86,7 @@ def claim(id: str, statement: str, provenance: str, group: str, params: dict | N
 
 
 #: Groups run in the order of the data flow; modules not listed follow alphabetically.
-CHECK_ORDER = ["foundations", "kernels", "bounds"]
+CHECK_ORDER = ["foundations", "kernels", "bounds", "heads"]
 
 
 def load_checks():

@@ -67,6 +67,13 @@ class Prefix:
     def d_out(self):
         return self.values.shape[1]
 
+    def direction_tree(self):
+        """KD-tree of the key directions (built once; do not mutate the keys afterwards)."""
+        if getattr(self, "_tree", None) is None:
+            norms = np.linalg.norm(self.keys, axis=1)
+            self._tree = cKDTree(self.keys / np.where(norms > 0, norms, 1.0)[:, None])
+        return self._tree
+
     def shifted(self, beta):
         """The same prefix with ``beta`` added to every bias (scales the content term by e^-beta)."""
         return Prefix(self.keys, self.biases + beta, self.values)
@@ -202,13 +209,14 @@ class UniversalHead:
         """Evaluate visiting only keys near each query; return the output with a bound.
 
         Requires keys of a common norm lam (``kappa_i = lam u_i``, u_i unit), as in
-        the delta-net and quadrature constructions. A key with
-        ``|x - u_i| >= r`` has score at most ``lam (1 - r^2/2) + max b``; r is chosen
-        so that this is ``margin`` below the best possible score ``lam + max b``.
-        The neglected mass relative to the kept mass is then at most
-        ``N_far exp(lam (1 - r^2/2) + max b - s_kept_max)``, and the output
-        changes by at most ``2 max|v|`` times that (relative to the kept mass
-        including the content term).
+        the delta-net and quadrature constructions. For a query x with nearest key
+        direction at chord distance rho, keys at chord distance ``> r`` with
+        ``r^2 = rho^2 + 2 margin / lam`` score at most ``lam (1 - r^2/2) + max b``,
+        i.e. ``margin`` below the nearest key's score up to the bias spread. The
+        neglected mass relative to the kept mass (content term included) is then at
+        most ``N_far exp(lam (1 - r^2/2) + max b - M) / den``, and the output changes
+        by at most ``2 max|v|`` times that. Queries whose ball would cover most of
+        the sphere (``r^2 >= 2``) are evaluated densely (bound 0).
         """
         self._check_prefix(prefix)
         P = check_points(X, self.m)
@@ -217,32 +225,35 @@ class UniversalHead:
         lam = float(norms.max()) if len(norms) else 0.0
         if lam == 0 or np.max(np.abs(norms - lam)) > 1e-9 * lam:
             raise ValueError("the truncated path needs keys of one common norm lam > 0")
-        U = prefix.keys / norms[:, None]
         bmax = float(prefix.biases.max())
-        r2 = min(4.0, 2 * margin / lam)  # lam r^2 / 2 = margin
-        r = math.sqrt(r2)
-        tree = cKDTree(U)
-        neighbours = tree.query_ball_point(P, r)
-        _, nearest = tree.query(P, k=1)  # always keep one key so that the kept mass is positive
-        vmax = float(np.abs(prefix.values).max()) if prefix.length else 0.0
+        tree = prefix.direction_tree()
+        near_dist, nearest = tree.query(P, k=1)
+        r2 = near_dist**2 + 2 * margin / lam
         out = np.empty((P.shape[0], self.d_out))
-        bound = np.empty(P.shape[0])
-        mass = np.empty(P.shape[0])
-        visited = 0
-        for q, idx in enumerate(neighbours):
-            idx = np.asarray(idx if idx else [nearest[q]], dtype=np.intp)
-            visited += len(idx)
-            s = prefix.keys[idx] @ P[q] + prefix.biases[idx]
-            M = max(0.0, float(s.max()))
-            w = np.exp(s - M)
-            den = w.sum() + c[q] * math.exp(-M)
-            out[q] = (w @ prefix.values[idx]) / den
-            far = prefix.length - len(idx)
-            # neglected mass <= far * exp(lam (1 - r^2/2) + bmax), relative to the kept denominator
-            log_far = math.log(far) + lam * (1 - r2 / 2) + bmax - M if far else -math.inf
-            rel = math.exp(min(log_far, 700.0)) / den if far else 0.0
-            mass[q] = rel * (1 + 1e-12)
-            bound[q] = 2 * vmax * mass[q]
+        bound = np.zeros(P.shape[0])
+        mass = np.zeros(P.shape[0])
+        wide = r2 >= 2.0  # the ball would hold most keys: no gain, evaluate densely
+        if wide.any():
+            out[wide] = self(P[wide], prefix, c[wide])
+        visited = int(wide.sum()) * prefix.length
+        vmax = float(np.abs(prefix.values).max()) if prefix.length else 0.0
+        narrow = np.flatnonzero(~wide)
+        if len(narrow):
+            balls = tree.query_ball_point(P[narrow], np.sqrt(r2[narrow]))
+            for q, idx in zip(narrow, balls):
+                idx = np.asarray(idx if idx else [nearest[q]], dtype=np.intp)
+                visited += len(idx)
+                s = prefix.keys[idx] @ P[q] + prefix.biases[idx]
+                M = max(0.0, float(s.max()))
+                w = np.exp(s - M)
+                den = w.sum() + c[q] * math.exp(-M)
+                out[q] = (w @ prefix.values[idx]) / den
+                far = prefix.length - len(idx)
+                if far:
+                    # far keys: <x, u> = 1 - chord^2/2 < 1 - r^2/2
+                    log_far = math.log(far) + lam * (1 - r2[q] / 2) + bmax - M
+                    mass[q] = math.exp(min(log_far, 700.0)) / den * (1 + 1e-12)
+                    bound[q] = 2 * vmax * mass[q]
         return TruncatedResult(out, bound, mass, visited)
 
     def __repr__(self):

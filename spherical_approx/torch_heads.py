@@ -94,7 +94,10 @@ def TorchPrefixedHead(head, prefix, context_tokens=1, dtype=None, device=None):
                 extra_k[0, -1] = float(np.log(c))
                 keys = torch.cat([keys, extra_k])
                 vals = torch.cat([vals, torch.zeros(1, self.d_out, dtype=dtype, device=X.device)])
-            out = F.scaled_dot_product_attention(q, keys[None, None], vals[None, None], scale=1.0)
-            return out[0, 0]
+            # chunk the queries so that no more than ~4M scores exist at once
+            rows = max(1, (1 << 22) // keys.shape[0])
+            outs = [F.scaled_dot_product_attention(q[:, :, s:s + rows], keys[None, None], vals[None, None],
+                                                   scale=1.0)[0, 0] for s in range(0, k, rows)]
+            return torch.cat(outs) if outs else torch.zeros(0, self.d_out, dtype=dtype, device=X.device)
 
     return _Module()

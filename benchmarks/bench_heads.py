@@ -1,0 +1,81 @@
+"""Head evaluation benchmark: dense numpy vs truncated (KD-tree) vs torch, as ratios in one run.
+
+Run:  python benchmarks/bench_heads.py [--queries Q] [--sizes 1e4,1e5,1e6] [--lams 10,1e4,1e6] [--device cuda]
+
+Prefix: N points drawn uniformly on S^2 with keys lam * y, biases 0, values y_2. The
+dense path's rate is reported in GFLOP/s counting 2(m+1) + 2 d_out + 2 flops per score
+(score, shift, the exponential as one flop, and the weighted sums), next to the
+machine's float64 matmul rate measured in the same process. "max |diff|" against the
+dense path includes the rounding of the scores, ~(m+1) lam u, not only truncation.
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+import spherical_approx as sa
+from spherical_approx.heads import Prefix, UniversalHead
+
+
+def best_of(fn, repeat=2):
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--queries", type=int, default=2000)
+    ap.add_argument("--sizes", default="1e4,1e5,1e6")
+    ap.add_argument("--lams", default="10,1e4,1e6")
+    ap.add_argument("--device", default="cpu")
+    args = ap.parse_args(argv)
+    A = np.random.default_rng(0).standard_normal((1500, 1500))
+    t = best_of(lambda: A @ A)
+    print(f"numpy float64 matmul: {2 * 1500**3 / t / 1e9:.1f} GFLOP/s (reference)")
+    m, H = 2, UniversalHead(2, 1)
+    X = sa.sample_uniform(m, args.queries, seed=1)
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    flops_per_score = 2 * (m + 1) + 2 * 1 + 2
+    print(f"{'N':>8} {'lam':>8} | {'dense s':>8} {'GFLOP/s':>8} | {'trunc s':>8} {'dense/trunc':>11} {'max |diff|':>10} "
+          f"{'bound':>9} | {'torch s':>8} {'dense/torch':>11} {'max |diff|':>10}")
+    for N in [int(float(s)) for s in args.sizes.split(",")]:
+        Y = sa.sample_uniform(m, N, seed=2)
+        for lam in [float(s) for s in args.lams.split(",")]:
+            prefix = Prefix(lam * Y, np.zeros(N), Y[:, 2:3])
+            t_dense = best_of(lambda: H(X, prefix, 1), repeat=1)
+            dense = H(X, prefix, 1)
+            t_tr = best_of(lambda: H.truncated(X, prefix, 1), repeat=1)
+            tr = H.truncated(X, prefix, 1)
+            row = (f"{N:>8} {lam:>8.0e} | {t_dense:>8.3f} {flops_per_score * N * len(X) / t_dense / 1e9:>8.2f} | "
+                   f"{t_tr:>8.3f} {t_dense / t_tr:>11.1f} {np.abs(tr.output - dense).max():>10.2e} "
+                   f"{tr.error_bound.max():>9.1e} |")
+            if torch is not None:
+                from spherical_approx.torch_heads import TorchPrefixedHead
+
+                mod = TorchPrefixedHead(H, prefix, 1, device=args.device)
+                Xt = torch.tensor(X, device=args.device)
+
+                def run():
+                    with torch.no_grad():
+                        out = mod(Xt)
+                    if args.device != "cpu":
+                        torch.cuda.synchronize()
+                    return out
+
+                run()
+                t_torch = best_of(run)
+                diff = np.abs(run().cpu().numpy() - dense).max()
+                row += f" {t_torch:>8.3f} {t_dense / t_torch:>11.1f} {diff:>10.2e}"
+            print(row, flush=True)
+
+
+if __name__ == "__main__":
+    main()

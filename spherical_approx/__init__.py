@@ -15,7 +15,10 @@ Examples
 True
 """
 
+from . import bounds, continuity, kernels
 from .arith import get_backend
+from .constructions import Approximation, approximate
+from .heads import Prefix, UniversalHead
 from .gegenbauer import chebyshev_t, gegenbauer, legendre, zonal_polynomial, zonal_polynomials
 from .harmonics import (
     HarmonicBasis,
@@ -26,6 +29,7 @@ from .harmonics import (
     sphere_symbols,
     zonal_kernel,
 )
+from .kernels import softmax_multipliers
 from .quadrature import product_rule, quadrature_rule, rule_size
 from .sphere import (
     cap_area,
@@ -42,6 +46,14 @@ from .sphere import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "approximate",
+    "Approximation",
+    "UniversalHead",
+    "Prefix",
+    "softmax_multipliers",
+    "bounds",
+    "continuity",
+    "kernels",
     "get_backend",
     "chebyshev_t",
     "gegenbauer",

@@ -378,8 +378,13 @@ def _spectral(target, m, eps, lipschitz, T, max_degree=60):
 # --------------------------------------------------------------------------- fitted [toolkit]
 
 
-def _fitted(target, m, eps, lipschitz, T, seed=0, samples=None, lam=None, degree=None, max_degree=400):
-    """Keys on a quadrature grid, values by least squares (convex); increase D until eps is met."""
+def _fitted(target, m, eps, lipschitz, T, seed=0, samples=None, lam=None, degree=None, max_degree=400,
+            max_design=5e7):
+    """Keys on a quadrature grid, values by least squares (convex); increase D until eps is met.
+
+    Stops (returning the best so far, with its measured error) once the next
+    design matrix would exceed ``max_design`` entries.
+    """
     head = UniversalHead(m, target.d_out)
     rng = np.random.default_rng(seed)
     D = degree or 2
@@ -396,6 +401,10 @@ def _fitted(target, m, eps, lipschitz, T, seed=0, samples=None, lam=None, degree
         if measured <= eps or degree is not None or D >= max_degree:
             break
         D = int(D * 1.3) + 1
+        from .quadrature import rule_size
+
+        if samples is None and max(4 * rule_size(m, D), 2000) * rule_size(m, D) > max_design:
+            break
     params = {"lam": lam_D, "rule_degree": D, "N": len(Y), "fit_samples": n_fit, "test_samples": len(Xtest),
               "measured_sup_error": measured}
     return Approximation("fitted", m, head, prefix, measured, "measured on a held-out sample (not proven)", T, params)

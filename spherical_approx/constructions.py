@@ -272,9 +272,9 @@ def _coordinates_expr(expr, m):
 
 
 def cauchy_majorants(expr, m, rhos=None):
-    """Pairs (rho, M(rho)) with ``M(rho) >= sup {|f(z)| : z in C^(m+1), |Re z_i|, |Im z_i| <= rho}``.
+    """Pairs ``(rho, M(rho))`` with ``M(rho) >= sup {|f(z)| : z in C^(m+1), |Re z_i|, |Im z_i| <= rho}``.
 
-    Enclosed rigorously with acb balls (the box contains the polydisc |z_i| <= rho).
+    Enclosed rigorously with acb balls (the box contains the polydisc ``|z_i| <= rho``).
     """
     import flint
 
@@ -297,11 +297,11 @@ def _cauchy_bound(majorants, degree):
 
 
 def taylor_truncation(expr, m, degree, majorants=None):
-    """Taylor polynomial p of degree ``degree`` of f at 0 and a proven bound on sup_(S^m) |f - p|.
+    """Taylor polynomial p of degree ``degree`` of f at 0 and a proven bound on ``sup_(S^m) |f - p|``.
 
     [toolkit] For x on S^m, ``g(s) = f(s x)`` is analytic in s; with
     ``M(rho) >= sup |f(z)|`` over the complex polydisc ``|z_i| <= rho`` (which
-    contains s x for |s| = rho), Cauchy's estimate gives ``|c_k(x)| <= M / rho^k``
+    contains ``s x`` for ``|s| = rho``), Cauchy's estimate gives ``|c_k(x)| <= M / rho^k``
     for the Taylor coefficients of g, so
     ``|f(x) - p(x)| <= M rho^-(d+1) / (1 - 1/rho)`` for rho > 1, minimised over a
     grid of rho (see :func:`cauchy_majorants`).

@@ -116,7 +116,7 @@ class UniversalHead:
     >>> float(H(x, P, context_tokens=0)[0, 0])       # a single prefix token: its value
     2.0
     >>> round(float(H(x, P, context_tokens=1)[0, 0]), 12)  # e^3 * 2 / (e^3 + 1)
-    1.905148237717
+    1.905148253645
     """
 
     def __init__(self, m, d_out=1):

@@ -38,7 +38,7 @@ def TorchPrefixedHead(head, prefix, context_tokens=1, dtype=None, device=None):
     >>> H = UniversalHead(1, 1)
     >>> P = Prefix([[2.0, 0.0]], [0.0], [[3.0]])
     >>> mod = TorchPrefixedHead(H, P, context_tokens=0)
-    >>> float(mod(np.array([[1.0, 0.0]]))[0, 0])
+    >>> float(mod(np.array([[1.0, 0.0]])).detach()[0, 0])
     3.0
     """
     torch = _torch()

@@ -10,24 +10,9 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 
 import spherical_approx as sa
-
-
-def best_of(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-def matmul_rate(n=1500):
-    A = np.random.default_rng(0).standard_normal((n, n))
-    t = best_of(lambda: A @ A)
-    return 2 * n**3 / t / 1e9
+from _timing import best_of, matmul_rate
 
 
 def main():

@@ -10,21 +10,12 @@ dense path includes the rounding of the scores, ~(m+1) lam u, not only truncatio
 """
 
 import argparse
-import time
 
 import numpy as np
 
 import spherical_approx as sa
 from spherical_approx.heads import Prefix, UniversalHead
-
-
-def best_of(fn, repeat=2):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from _timing import best_of, matmul_rate
 
 
 def main(argv=None):
@@ -34,9 +25,7 @@ def main(argv=None):
     ap.add_argument("--lams", default="10,1e4,1e6")
     ap.add_argument("--device", default="cpu")
     args = ap.parse_args(argv)
-    A = np.random.default_rng(0).standard_normal((1500, 1500))
-    t = best_of(lambda: A @ A)
-    print(f"numpy float64 matmul: {2 * 1500**3 / t / 1e9:.1f} GFLOP/s (reference)")
+    print(f"numpy float64 matmul: {matmul_rate():.1f} GFLOP/s (reference)")
     m, H = 2, UniversalHead(2, 1)
     X = sa.sample_uniform(m, args.queries, seed=1)
     try:

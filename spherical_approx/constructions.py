@@ -27,16 +27,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
-from ._validate import check_dimension, check_int, check_points, check_positive
+from ._validate import check_dimension, check_int, check_positive
 from .bounds import (
+    bessel_tail,
     delta_net_parameters,
     discretisation_bound,
-    quadrature_lipschitz_bound,
     quadrature_parameters,
 )
 from .harmonics import HarmonicExpansion, harmonic_dimension, sphere_symbols
 from .heads import Prefix, UniversalHead
-from .kernels import softmax_funk_hecke, softmax_multipliers
+from .kernels import smooth, softmax_funk_hecke, softmax_multipliers
 from .quadrature import quadrature_rule
 from .sphere import delta_net, sample_uniform, sphere_area
 
@@ -184,10 +184,16 @@ def _lipschitz(target, lipschitz, method):
     return lipschitz_bound(target.exprs if len(target.exprs) > 1 else target.exprs[0], target.m).upper
 
 
-def _content_shift(log_min_mass, sup_f, T, budget):
-    """Bias shift beta making the content term sup_f T e^-beta / S <= budget (S >= e^log_min_mass)."""
+def _rule_content_shift(m, lam, rule_degree, sup_f, T, budget):
+    """Bias shift beta making the content term of a quadrature head fit ``budget``.
+
+    With biases log w_j the prefix mass is S >= mu_0 - 2 tau_D (discretisation
+    bound with p = 1), so the content term |h| T / (e^beta S) is at most
+    sup_f T e^-beta / (mu_0 (1 - 2 tau_D / mu_0)).
+    """
     if T == 0 or sup_f == 0:
         return 0.0, 0.0
+    log_min_mass = softmax_funk_hecke(m, lam, 0, log=True)[0] + math.log1p(-2 * bessel_tail(m, lam, rule_degree))
     beta = max(0.0, math.log(sup_f * T / budget) - log_min_mass)
     return beta, sup_f * T * math.exp(-beta - log_min_mass)
 
@@ -229,7 +235,7 @@ def _quadrature(target, m, eps, lipschitz, T):
     if target.is_polynomial:
         E = HarmonicExpansion.from_polynomial(target.exprs if not target.scalar else target.exprs[0], m)
         q = quadrature_parameters(m, budget, expansion=E)
-        prediction_lam = q.lam
+        prediction = smooth(E, q.lam)  # the head's exact limit sum_n a_n proj_n f
         sup_f = _sup_from_expansion(E)
         kind = "proven [toolkit]: smoothing + discretisation + content"
     else:
@@ -237,21 +243,12 @@ def _quadrature(target, m, eps, lipschitz, T):
         q = quadrature_parameters(m, budget, lipschitz=max(L, 1e-300))
         sup_f = _sup_bound(target) if target.exprs is not None else None
         kind = "proven [toolkit]: a priori Lipschitz bound + content"
-        prediction_lam = None
     Y, w = quadrature_rule(m, q.degree)
     values = target(Y)
-    if sup_f is None:  # callable: |f| <= max |f(y_j)| + L pi
-        sup_f = float(np.max(np.linalg.norm(values, axis=1))) + _lipschitz(target, lipschitz, "quadrature") * math.pi
-    log_mu0 = softmax_funk_hecke(m, q.lam, 0, log=True)[0]
-    from .bounds import bessel_tail
-
-    tail = bessel_tail(m, q.lam, q.degree)
-    beta, content = _content_shift(log_mu0 + math.log1p(-2 * tail), sup_f, T, eps - q.error_bound)
+    if sup_f is None:  # callable: |f| <= max |f(y_j)| + L pi (every point is within pi of a node)
+        sup_f = float(np.max(np.linalg.norm(values, axis=1))) + L * math.pi
+    beta, content = _rule_content_shift(m, q.lam, q.degree, sup_f, T, eps - q.error_bound)
     prefix = Prefix(q.lam * Y, np.log(w) + beta, values)
-    if prediction_lam is not None:
-        from .kernels import smooth
-
-        prediction = smooth(E, prediction_lam)
     params = dict(q.as_dict(), beta=beta, content_term=content, sup_f=sup_f)
     return Approximation("quadrature", m, head, prefix, q.error_bound + content, kind, T, params, prediction)
 
@@ -358,11 +355,7 @@ def _spectral(target, m, eps, lipschitz, T, max_degree=60):
     Y, w = quadrature_rule(m, D)
     values = V(Y)
     values = values[:, None] if values.ndim == 1 else values
-    from .bounds import bessel_tail
-
-    log_mu0 = softmax_funk_hecke(m, lam, 0, log=True)[0]
-    tail = bessel_tail(m, lam, D)
-    beta, content = _content_shift(log_mu0 + math.log1p(-2 * tail), sup_v, T, eps / 8)
+    beta, content = _rule_content_shift(m, lam, D, sup_v, T, eps / 8)
     prefix = Prefix(lam * Y, np.log(w) + beta, values)
     vmax = float(np.abs(values).max())
     rounding = 4 * (len(w) + m + 2) * _U * vmax  # float64 evaluation allowance (an estimate, see docs)

@@ -3,7 +3,7 @@ import pytest
 import sympy
 
 import spherical_approx as sa
-from spherical_approx.bounds import bessel_tail, discretisation_bound
+from spherical_approx.bounds import discretisation_bound
 from spherical_approx.constructions import approximate, sampled_sup_error, taylor_truncation
 from spherical_approx.testing import random_polynomial
 

@@ -34,7 +34,7 @@ from .bounds import (
     discretisation_bound,
     quadrature_parameters,
 )
-from .harmonics import HarmonicExpansion, harmonic_dimension, sphere_symbols
+from .harmonics import HarmonicExpansion, coordinate_expr, harmonic_dimension, sphere_symbols
 from .heads import Prefix, UniversalHead
 from .kernels import smooth, softmax_funk_hecke, softmax_multipliers
 from .quadrature import quadrature_rule
@@ -54,13 +54,8 @@ class Target:
         self.exprs = None
         if isinstance(f, (sympy.Basic, list, tuple)):
             gens = sphere_symbols(m)
-            rename = {sympy.Symbol(g.name): g for g in gens}
             items = list(f) if isinstance(f, (list, tuple)) else [f]
-            self.exprs = [sympy.sympify(e).xreplace(rename) for e in items]
-            for e in self.exprs:
-                extra = e.free_symbols - set(gens)
-                if extra:
-                    raise ValueError(f"f has symbols {sorted(map(str, extra))} other than the coordinates {gens}")
+            self.exprs = [coordinate_expr(e, m, "f") for e in items]
             fns = [sympy.lambdify(gens, e, "numpy") for e in self.exprs]
             self.func = lambda X: np.stack([np.broadcast_to(fn(*X.T), (X.shape[0],)) for fn in fns], axis=1)
             self.scalar = not isinstance(f, (list, tuple))
@@ -263,11 +258,6 @@ def _sup_from_expansion(E):
 # --------------------------------------------------------------------------- spectral [toolkit]
 
 
-def _coordinates_expr(expr, m):
-    gens = sphere_symbols(m)
-    return sympy.sympify(expr).xreplace({sympy.Symbol(g.name): g for g in gens}), gens
-
-
 def cauchy_majorants(expr, m, rhos=None):
     """Pairs ``(rho, M(rho))`` with ``M(rho) >= sup {|f(z)| : z in C^(m+1), |Re z_i|, |Im z_i| <= rho}``.
 
@@ -277,7 +267,7 @@ def cauchy_majorants(expr, m, rhos=None):
 
     from .arith import compile_expression
 
-    f, gens = _coordinates_expr(expr, m)
+    f, gens = coordinate_expr(expr, m), sphere_symbols(m)
     fn = compile_expression(f, gens, "arb", complex_balls=True)
     out = []
     for r in (rhos if rhos is not None else np.geomspace(1.05, 200.0, 80)):
@@ -316,7 +306,7 @@ def taylor_truncation(expr, m, degree, majorants=None):
     """
     m = check_dimension(m)
     d = check_int(degree, "degree")
-    f, gens = _coordinates_expr(expr, m)
+    f, gens = coordinate_expr(expr, m), sphere_symbols(m)
     if f.is_polynomial(*gens) and sympy.Poly(f, *gens).total_degree() <= d:
         return sympy.expand(f), 0.0
     s = sympy.Symbol("s")

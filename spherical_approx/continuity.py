@@ -27,7 +27,7 @@ import sympy
 
 from ._validate import check_dimension, check_int, check_positive
 from .arith import compile_expression
-from .harmonics import sphere_symbols
+from .harmonics import _as_callable, coordinate_expr, sphere_symbols
 from .sphere import sample_uniform
 
 __all__ = [
@@ -87,18 +87,6 @@ class ModulusEstimate:
     kind: str = "lower bound (sampled)"
 
 
-def _as_float_callable(f, m):
-    if callable(f) and not isinstance(f, sympy.Basic):
-        return f
-    gens = sphere_symbols(m)
-    rename = {sympy.Symbol(g.name): g for g in gens}
-    exprs = f if isinstance(f, (list, tuple)) else [f]
-    fns = [sympy.lambdify(gens, sympy.sympify(e).xreplace(rename), "numpy") for e in exprs]
-    if len(fns) == 1:
-        return lambda X: np.broadcast_to(fns[0](*X.T), (X.shape[0],)).astype(float)
-    return lambda X: np.stack([np.broadcast_to(fn(*X.T), (X.shape[0],)) for fn in fns], axis=1)
-
-
 def _pair_at(X, V, d):
     """Points at geodesic distance d from the rows of X in the tangent directions V."""
     V = V - np.sum(V * X, axis=1)[:, None] * X
@@ -137,7 +125,7 @@ def modulus_of_continuity(f, m, delta, samples=20000, refine=30, seed=0):
     if delta > math.pi:
         raise ValueError(f"delta must be in (0, pi], got {delta}")
     samples = check_int(samples, "samples", minimum=1)
-    func = _as_float_callable(f, m)
+    func, _ = _as_callable(f, m)
     rng = np.random.default_rng(seed)
 
     def gaps(X, Y):
@@ -264,16 +252,6 @@ def _branch_and_bound(value_fn, m, rtol, max_boxes, quantity):
     return CertifiedBound(upper, best_lower, best_point, processed, quantity, True, notes)
 
 
-def _coordinate_expr(expr, m):
-    gens = sphere_symbols(m)
-    rename = {sympy.Symbol(g.name): g for g in gens}
-    e = sympy.sympify(expr).xreplace(rename)
-    extra = e.free_symbols - set(gens)
-    if extra:
-        raise ValueError(f"expr has symbols {sorted(map(str, extra))} other than {gens}")
-    return e, gens
-
-
 def lipschitz_bound(expr, m, rtol=0.02, max_boxes=20000, dps=20):
     """Certified upper bound of the geodesic Lipschitz constant of a sympy expression on S^m.
 
@@ -310,7 +288,7 @@ def lipschitz_bound(expr, m, rtol=0.02, max_boxes=20000, dps=20):
     # G = |grad f|^2 - <x, grad f>^2 = |grad_T f|^2 on the sphere (summed over outputs)
     G = 0
     for e in exprs:
-        e, _ = _coordinate_expr(e, m)
+        e = coordinate_expr(e, m)
         grad = [sympy.diff(e, g) for g in gens]
         G += sum(v**2 for v in grad) - sum(x * v for x, v in zip(gens, grad)) ** 2
     enclose = _mean_value_enclosure(G, gens)
@@ -365,7 +343,7 @@ def sup_norm_bound(expr, m, rtol=0.01, max_boxes=20000, dps=20):
     m = check_dimension(m)
     exprs = list(expr) if isinstance(expr, (list, tuple)) else [expr]
     gens = sphere_symbols(m)
-    fns = [_mean_value_enclosure(_coordinate_expr(e, m)[0], gens) for e in exprs]
+    fns = [_mean_value_enclosure(coordinate_expr(e, m), gens) for e in exprs]
     import flint
 
     def value(coords):

@@ -50,6 +50,7 @@ __all__ = [
     "zonal_kernel",
     "HarmonicExpansion",
     "sphere_symbols",
+    "coordinate_expr",
 ]
 
 
@@ -102,6 +103,25 @@ def sphere_symbols(m):
     """
     m = check_dimension(m)
     return sympy.symbols(f"x0:{m + 1}", real=True)
+
+
+def coordinate_expr(expr, m, name="expr"):
+    """``expr`` written in the coordinates :func:`sphere_symbols` of S^m.
+
+    Plain ``Symbol("x0")`` (no assumptions) is accepted and renamed to the real
+    coordinate symbols; any other free symbol is an error.
+
+    Examples
+    --------
+    >>> coordinate_expr(sympy.Symbol("x1") ** 2, 2).free_symbols == {sphere_symbols(2)[1]}
+    True
+    """
+    gens = sphere_symbols(m)
+    e = sympy.sympify(expr).xreplace({sympy.Symbol(g.name): g for g in gens})
+    extra = e.free_symbols - set(gens)
+    if extra:
+        raise ValueError(f"{name} has symbols {sorted(map(str, extra))} other than the coordinates {gens}")
+    return e
 
 
 def _gegenbauer_constants(lam2, jmax, B):
@@ -390,15 +410,15 @@ class HarmonicExpansion:
         exprs = [expr] if scalar else list(np.ravel(np.asarray(expr, dtype=object)))
         if not exprs:
             raise ValueError("expr is empty")
-        rename = {}
-        if variables is None:  # accept plain Symbol('x0') as well as the real ones
-            rename = {sympy.Symbol(g.name): g for g in gens}
         comps_per_output = []
         for e in exprs:
-            e = sympy.sympify(e).xreplace(rename)
-            extra = e.free_symbols - set(gens)
-            if extra:
-                raise ValueError(f"expr has symbols {sorted(map(str, extra))} other than the coordinates {gens}")
+            if variables is None:
+                e = coordinate_expr(e, m)
+            else:
+                e = sympy.sympify(e)
+                extra = e.free_symbols - set(gens)
+                if extra:
+                    raise ValueError(f"expr has symbols {sorted(map(str, extra))} other than the coordinates {gens}")
             if not e.is_polynomial(*gens):
                 raise ValueError(f"expr is not a polynomial in {gens}: {e}")
             comps_per_output.append(_harmonic_components(sympy.Poly(e, *gens), gens))
@@ -556,13 +576,7 @@ def _as_callable(f, m):
         return f, None
     exprs = f if isinstance(f, (list, tuple, sympy.MatrixBase)) else [f]
     gens = sphere_symbols(m)
-    rename = {sympy.Symbol(g.name): g for g in gens}
-    exprs = [sympy.sympify(e).xreplace(rename) for e in exprs]
-    for e in exprs:
-        extra = e.free_symbols - set(gens)
-        if extra:
-            raise ValueError(f"f has symbols {sorted(map(str, extra))} other than {gens}")
-    fns = [sympy.lambdify(gens, e, "numpy") for e in exprs]
+    fns = [sympy.lambdify(gens, coordinate_expr(e, m, "f"), "numpy") for e in exprs]
 
     def func(X):
         cols = [X[:, i] for i in range(m + 1)]

@@ -40,6 +40,7 @@ __all__ = [
     "quadrature_lipschitz_bound",
     "QuadratureParameters",
     "quadrature_parameters",
+    "expansion_sup_bound",
     "InequalityProof",
     "prove_inequality",
     "prove_gap_inequality",
@@ -402,18 +403,38 @@ def quadrature_parameters(m, eps, lipschitz=1.0, expansion=None):
         return QuadratureParameters(m, eps, "lipschitz", lam, D, rule_size(m, D), smooth_part,
                                     bound - smooth_part, bound)
     d = expansion.degree
-    norms = np.asarray(expansion.norms(exact=False), dtype=float)
-    scale = np.sqrt(_dims(m, np.arange(d + 1)) / sphere_area(m))
-    sup_p = float(np.sum(scale * norms))  # ||p||_inf <= sum_n sqrt(dim/A) ||proj_n p||_2
+    weighted = _sup_weights(expansion)
+    sup_p = float(np.sum(weighted))
 
     def smoothing(lam):
         c = softmax_multipliers(m, lam, d, one_minus=True)
-        return float(np.sum(c * scale * norms))
+        return float(np.sum(c * weighted))
 
     lam = _solve_lambda(lambda lam: smoothing(lam) <= eps / 2)
     D = _min_degree(m, lam, lambda D: discretisation_bound(m, lam, D, d, sup_p) <= eps / 2, d)
     s_part, d_part = smoothing(lam), discretisation_bound(m, lam, D, d, sup_p)
     return QuadratureParameters(m, eps, "polynomial", lam, D, rule_size(m, D), s_part, d_part, s_part + d_part)
+
+
+def _sup_weights(expansion):
+    """``sqrt(dim H_n / A_m) ||proj_n f||_2`` per degree: each bounds ``sup |proj_n f|``
+    (addition theorem and Cauchy-Schwarz), so their sum bounds ``||f||_inf``."""
+    m, d = expansion.m, expansion.degree
+    norms = np.asarray(expansion.norms(exact=False), dtype=float)
+    return np.sqrt(_dims(m, np.arange(d + 1)) / sphere_area(m)) * norms
+
+
+def expansion_sup_bound(expansion):
+    """[toolkit] ``||f||_inf <= sum_n sqrt(dim H_n / A_m) ||proj_n f||_2`` for a HarmonicExpansion.
+
+    Examples
+    --------
+    >>> from spherical_approx.harmonics import HarmonicExpansion, sphere_symbols
+    >>> x0, x1, x2 = sphere_symbols(2)
+    >>> expansion_sup_bound(HarmonicExpansion.from_polynomial(x2, 2))    # sqrt(3/(4pi)) sqrt(4pi/3) = 1
+    1.0
+    """
+    return float(np.sum(_sup_weights(expansion)))
 
 
 def _solve_lambda(ok, lo=1e-3, hi=1.0):

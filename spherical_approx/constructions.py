@@ -32,13 +32,14 @@ from .bounds import (
     bessel_tail,
     delta_net_parameters,
     discretisation_bound,
+    expansion_sup_bound,
     quadrature_parameters,
 )
-from .harmonics import HarmonicExpansion, coordinate_expr, harmonic_dimension, sphere_symbols
+from .harmonics import HarmonicExpansion, coordinate_expr, sphere_symbols
 from .heads import Prefix, UniversalHead
 from .kernels import smooth, softmax_funk_hecke, softmax_multipliers
 from .quadrature import quadrature_rule
-from .sphere import delta_net, sample_uniform, sphere_area
+from .sphere import delta_net, sample_uniform
 
 __all__ = ["approximate", "Approximation", "Target", "taylor_truncation", "cauchy_majorants", "METHODS"]
 
@@ -231,7 +232,7 @@ def _quadrature(target, m, eps, lipschitz, T):
         E = HarmonicExpansion.from_polynomial(target.exprs if not target.scalar else target.exprs[0], m)
         q = quadrature_parameters(m, budget, expansion=E)
         prediction = smooth(E, q.lam)  # the head's exact limit sum_n a_n proj_n f
-        sup_f = _sup_from_expansion(E)
+        sup_f = expansion_sup_bound(E)
         kind = "proven [toolkit]: smoothing + discretisation + content"
     else:
         L = _lipschitz(target, lipschitz, "quadrature")
@@ -246,13 +247,6 @@ def _quadrature(target, m, eps, lipschitz, T):
     prefix = Prefix(q.lam * Y, np.log(w) + beta, values)
     params = dict(q.as_dict(), beta=beta, content_term=content, sup_f=sup_f)
     return Approximation("quadrature", m, head, prefix, q.error_bound + content, kind, T, params, prediction)
-
-
-def _sup_from_expansion(E):
-    """||f||_inf <= sum_n sqrt(dim H_n / A_m) ||proj_n f||_2 (addition theorem)."""
-    norms = E.norms(exact=False)
-    dims = np.array([harmonic_dimension(E.m, n) for n in range(E.degree + 1)], dtype=float)
-    return float(np.sum(np.sqrt(dims / sphere_area(E.m)) * norms))
 
 
 # --------------------------------------------------------------------------- spectral [toolkit]
@@ -336,7 +330,7 @@ def _spectral(target, m, eps, lipschitz, T, max_degree=60):
     lam = float(max(d, 1))
     a = softmax_multipliers(m, lam, d)
     V = E.scaled(list(1.0 / a))  # deconvolved values: S_lam V = p
-    sup_v = _sup_from_expansion(V)
+    sup_v = expansion_sup_bound(V)
     # 2) rule degree: discretisation of V within eps/4
     D = d
     while discretisation_bound(m, lam, D, d, sup_v) > eps / 4:

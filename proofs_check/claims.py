@@ -28,6 +28,7 @@ class Result:
     details: str = ""
     seconds: float = 0.0
     error: str = ""
+    data: Any = None  # structured output for the report's tables and figures (not serialised)
 
     def as_dict(self):
         return {
@@ -49,19 +50,56 @@ class Claim:
     run: Callable[[dict], Result]
     params: dict = field(default_factory=dict)
     quick_params: dict | None = None
+    case_fields: tuple = ()  # names of the entries of each tuple in params["cases"]
+    override: Callable | None = None  # override(params, m, eps) -> params, where the default rule does not fit
 
     def __post_init__(self):
         if self.provenance not in PROVENANCE:
             raise ValueError(f"claim {self.id}: provenance must be one of {PROVENANCE}, got {self.provenance!r}")
+        if "cases" in self.params and not self.case_fields:
+            raise ValueError(f"claim {self.id}: parameters with 'cases' must name their case_fields")
 
-    def parameters(self, quick: bool) -> dict:
-        return dict(self.quick_params) if quick and self.quick_params is not None else dict(self.params)
+    def parameters(self, quick: bool = False, m: int | None = None, eps: float | None = None) -> dict:
+        """The parameters of a run: defaults (or quick ones), with the dimension and tolerance overrides.
 
-    def execute(self, quick: bool = False) -> Result:
+        ``m`` replaces a list of dimensions ``ms`` by ``[m]``, a range bound ``mmax`` by m
+        (the claim then covers 1..m), and keeps the ``cases`` of dimension m (or the
+        case of the nearest dimension, moved to m). ``eps`` replaces ``eps`` and every case's eps.
+        Parameters that are not about m or eps are left as they are.
+        """
+        p = dict(self.quick_params) if quick and self.quick_params is not None else dict(self.params)
+        if self.override is not None and (m is not None or eps is not None):
+            return self.override(p, m, eps)
+        if m is not None:
+            if "ms" in p:
+                p["ms"] = [m]
+            if "mmax" in p:
+                p["mmax"] = m
+            if "m" in self.case_fields:
+                i = self.case_fields.index("m")
+                same = [c for c in p["cases"] if c[i] == m]
+                # else the case of the nearest dimension, moved to m
+                near = min(p["cases"], key=lambda c: (abs(c[i] - m), -c[i]))
+                p["cases"] = same or [tuple(m if k == i else v for k, v in enumerate(near))]
+        if eps is not None:
+            if "eps" in p:
+                p["eps"] = [eps] if isinstance(p["eps"], (list, tuple)) else eps
+            if "eps" in self.case_fields:
+                i = self.case_fields.index("eps")
+                p["cases"] = list(dict.fromkeys(tuple(eps if k == i else v for k, v in enumerate(c))
+                                                for c in p["cases"]))
+        return p
+
+    def overridable(self) -> set:
+        """Which of "m" and "eps" this claim's parameters depend on."""
+        keys = set(self.params) | set(self.case_fields)
+        return {name for name, ks in (("m", {"ms", "mmax", "m"}), ("eps", {"eps"})) if keys & ks}
+
+    def execute(self, quick: bool = False, m: int | None = None, eps: float | None = None) -> Result:
         """Run the claim; an exception becomes a FAIL whose reason is the error."""
         t0 = time.perf_counter()
         try:
-            res = self.run(self.parameters(quick))
+            res = self.run(self.parameters(quick, m, eps))
         except Exception as exc:  # a crash is a failure, with the reason shown
             res = Result("-", "-", False, error=f"{type(exc).__name__}: {exc}",
                          details=traceback.format_exc(limit=3))
@@ -73,20 +111,26 @@ CLAIMS: dict[str, Claim] = {}
 
 
 def claim(id: str, statement: str, provenance: str, group: str, params: dict | None = None,
-          quick: dict | None = None):
-    """Decorator registering ``run(params) -> Result`` as a claim."""
+          quick: dict | None = None, case_fields: tuple = (), override: Callable | None = None):
+    """Decorator registering ``run(params) -> Result`` as a claim.
+
+    ``case_fields`` names the entries of the tuples in ``params["cases"]`` (for
+    example ``("m", "eps")``), so that ``--m`` and ``--eps`` can override them;
+    ``override(params, m, eps)`` replaces that rule for one claim.
+    """
 
     def wrap(fn):
         if id in CLAIMS:
             raise ValueError(f"duplicate claim id {id!r}")
-        CLAIMS[id] = Claim(id, statement, provenance, group, fn, dict(params or {}), quick)
+        CLAIMS[id] = Claim(id, statement, provenance, group, fn, dict(params or {}), quick, tuple(case_fields),
+                           override)
         return fn
 
     return wrap
 
 
 #: Groups run in the order of the data flow; modules not listed follow alphabetically.
-CHECK_ORDER = ["foundations", "kernels", "bounds", "heads"]
+CHECK_ORDER = ["foundations", "kernels", "bounds", "heads", "prefix_lengths"]
 
 
 def load_checks():
@@ -99,15 +143,24 @@ def load_checks():
     return CLAIMS
 
 
-def run_claims(ids=None, quick=False, progress=None) -> list[tuple[Claim, Result]]:
-    """Run the claims with the given ids (all by default), in registry order."""
+def select(ids=None) -> list[Claim]:
+    """The claims with the given ids (all by default), in registry order."""
     load_checks()
-    selected = [CLAIMS[i] for i in (ids or CLAIMS)]
+    wanted = set(ids or CLAIMS)
+    return [c for c in CLAIMS.values() if c.id in wanted]
+
+
+def run_claims(ids=None, quick=False, progress=None, m=None, eps=None) -> list[tuple[Claim, Result]]:
+    """Run the claims with the given ids (all by default), in registry order.
+
+    ``progress(k, total, claim)`` is called before each claim and once at the end with None.
+    """
+    selected = select(ids)
     out = []
     for k, c in enumerate(selected):
         if progress:
             progress(k, len(selected), c)
-        out.append((c, c.execute(quick)))
+        out.append((c, c.execute(quick, m, eps)))
     if progress:
         progress(len(selected), len(selected), None)
     return out

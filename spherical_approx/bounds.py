@@ -16,6 +16,7 @@ Proofs of the [toolkit] statements are in ``docs/theory/bounds.rst``.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 
@@ -229,16 +230,12 @@ def bessel_tail(m, lam, K, backend="float", dps=None, normalized=True):
     B = get_backend(backend, dps)
     if B.is_float:
         lamf = float(lam)
-        nmax = max(K + 20, int(2 * lamf + 10 * math.sqrt(lamf) + 60))
-        while True:
-            a = softmax_multipliers(m, lamf, nmax)
-            n = np.arange(K + 1, nmax + 1)
-            dims = _dims(m, n)
-            terms = a[K + 1:] * dims
-            total = float(terms.sum())
-            if terms[-1] <= 1e-18 * max(total, 1e-300) or a[-1] == 0:
-                break
-            nmax *= 2
+        tails, remainder = _float_tails(m, lamf)
+        # the cached tails serve K while the cut-off remainder is negligible against them
+        if K < len(tails) and tails[K] >= 1e12 * remainder:
+            total = float(tails[K]) + remainder
+        else:
+            total = _float_tail_from(m, lamf, K)
         if normalized:
             return total
         from .kernels import softmax_funk_hecke
@@ -247,6 +244,44 @@ def bessel_tail(m, lam, K, backend="float", dps=None, normalized=True):
     if B.name != "arb":
         raise ValueError("bessel_tail supports backend 'float' and 'arb'")
     return _bessel_tail_arb(m, lam, K, B, normalized)
+
+
+def _tail_terms(m, lam, K, nmax):
+    """``a_n dim H_n`` for n = K+1..nmax, and whether the sum may stop at nmax.
+
+    Beyond the peak the terms fall at least geometrically with ratio about
+    ``e^(-n/lam)``, so the rest is at most ``last * max(1, lam/n)``; stop once that
+    is below 1e-18 of the sum (or the multipliers underflow).
+    """
+    a = softmax_multipliers(m, lam, nmax)
+    terms = a[K + 1:] * _dims(m, np.arange(K + 1, nmax + 1))
+    rest = float(terms[-1]) * max(1.0, lam / nmax) if len(terms) else 0.0
+    return terms, rest, rest <= 1e-18 * max(float(terms.sum()), 1e-300) or a[-1] == 0
+
+
+@functools.lru_cache(maxsize=256)
+def _float_tails(m, lam):
+    """All tails ``sum_(n > K) a_n dim H_n`` for K = 0..nmax-1 at once (cached per (m, lam)),
+    with an estimate of what lies beyond nmax; the bisections over D reuse them."""
+    nmax = int(15 * math.sqrt(lam)) + 80  # a_n ~ e^(-n^2/(2 lam)): past 1e-18 by here
+    while True:
+        terms, rest, done = _tail_terms(m, lam, -1, nmax)
+        if done:
+            break
+        nmax *= 2
+    tails = np.cumsum(terms[::-1])[::-1][1:]  # tails[K] = sum of terms n >= K+1 (summed small to large)
+    tails.setflags(write=False)
+    return tails, rest
+
+
+def _float_tail_from(m, lam, K):
+    """``sum_(n > K) a_n dim H_n`` summed directly from K (far tails, below the cached range)."""
+    nmax = max(K + 20, K + int(15 * math.sqrt(lam)) + 80)
+    while True:
+        terms, rest, done = _tail_terms(m, lam, K, nmax)
+        if done:
+            return float(terms.sum()) + rest
+        nmax *= 2
 
 
 def _dims(m, n):

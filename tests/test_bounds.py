@@ -81,6 +81,17 @@ def test_bessel_tail_against_mpmath_and_arb():
         assert lo <= float(ref) <= hi and hi - lo <= 1e-10 * float(ref)
 
 
+def test_cached_bessel_tails_agree_with_direct_sums():
+    # bessel_tail reads a cached table of all tails per (m, lam); the far tails are summed from K
+    from spherical_approx.bounds import _float_tail_from, _float_tails
+
+    for m, lam in [(1, 0.3), (2, 30.0), (3, 2500.0), (2, 1.2e5)]:
+        tails, rest = _float_tails(m, lam)
+        for K in {0, 1, 7, int(lam ** 0.5), int(3 * lam ** 0.5), len(tails) // 2}:
+            direct = _float_tail_from(m, lam, K)
+            assert abs(bessel_tail(m, lam, K) - direct) <= 1e-13 * direct, (m, lam, K)
+
+
 @pytest.mark.parametrize("lam,D", [(30.0, 40), (30.0, 30), (10.0, 14), (5.0, 10), (20.0, 25)])
 def test_discretisation_bound_against_the_compiled_quadrature_head(lam, D):
     x0, x1, x2 = sa.sphere_symbols(2)

@@ -14,8 +14,19 @@ def test_quick_run_passes_and_writes_reports(tmp_path, capsys):
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["claims"] and all(c["passed"] for c in report["claims"])
     assert all(c["provenance"] in ("[paper]", "[third-party]", "[classical]", "[toolkit]") for c in report["claims"])
-    assert "PASS" in (tmp_path / "report.md").read_text()
-    assert "passed, 0 failed" in capsys.readouterr().out
+    md = (tmp_path / "report.md").read_text()
+    assert "PASS" in md and "## Prefix lengths" in md and "## Figures" in md
+    for name in ("heads_s1.png", "error_map_s2.png", "error_vs_prefix.png", "multipliers.png"):
+        data = (tmp_path / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20000, name
+        assert f"]({name})" in md
+    assert report["figures"] and not report["figure_errors"]
+    # every built head with a proven bound met it; the table lists S^1 and S^2
+    runs = [r for r in report["prefix_lengths"] if r["N"] is not None and r["method"] != "fitted"]
+    assert runs and all(r["sampled_sup_error"] <= r["bound"] <= r["eps"] for r in runs)
+    out = capsys.readouterr()
+    assert "passed, 0 failed" in out.out
+    assert "heads" in out.err and "figures" in out.err  # one progress bar per group
 
 
 def test_list_and_unknown_id(capsys):
@@ -23,6 +34,33 @@ def test_list_and_unknown_id(capsys):
     assert "harmonics.addition_theorem" in capsys.readouterr().out
     assert main(["--only", "no.such.claim"]) == 2
     assert "unknown claim id" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args,message", [(["--m", "0"], "1 <= m"), (["--m", "two"], "integer"),
+                                          (["--eps", "0"], "0 < eps < 1"), (["--eps", "nan"], "0 < eps < 1"),
+                                          (["--eps", "x"], "a number")])
+def test_bad_overrides_are_refused(args, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args + ["--list"])
+    assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_overrides_reach_the_parameters(tmp_path):
+    load_checks()
+    assert CLAIMS["funk_hecke.softmax"].parameters(True, m=4)["ms"] == [4]
+    assert CLAIMS["sphere.area"].parameters(False, m=3)["mmax"] == 3
+    # cases: the case of that dimension is kept, else the nearest one is moved to it
+    assert CLAIMS["quadrature.exactness"].parameters(False, m=2)["cases"] == [(2, 12)]
+    assert CLAIMS["delta_net.packing"].parameters(False, m=4)["cases"] == [(4, 0.2)]
+    assert CLAIMS["constructions.spectral"].parameters(False, m=2, eps=1e-4)["cases"] == [(2, 1e-4)]
+    assert CLAIMS["paper.rate_vs_constructions"].parameters(False, eps=0.1)["eps"] == [0.1, 0.05, 0.025]
+    assert CLAIMS["delta_net.gap_inequality"].overridable() == set()
+    assert main(["--quick", "--only", "constructions.spectral", "--m", "2", "--eps", "1e-6",
+                 "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["overrides"] == {"m": 2, "eps": 1e-6}
+    assert report["claims"][0]["parameters"]["cases"] == [[2, 1e-6]]
+    assert "S^2" in report["claims"][0]["measured"]
 
 
 # Breaking a formula on purpose must make the claim that checks it FAIL.
@@ -42,6 +80,9 @@ BREAKS += [
     ("delta_net.packing", "spherical_approx.bounds.packing_constant", lambda m, *a, **k: 0.99 * _real_packing(m)),
     ("bounds.discretisation", "proofs_check.checks.kernels.discretisation_bound",
      lambda *a, **k: 1e-4 * sa.bounds.discretisation_bound(*a, **k)),
+    # a C_m too small by half: the delta-nets the sweep builds exceed "C_m delta^-m"
+    ("paper.prefix_lengths", "proofs_check.checks.prefix_lengths.packing_constant",
+     lambda m, *a, **k: 0.5 * _real_packing(m)),
 ]
 
 

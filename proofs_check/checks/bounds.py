@@ -66,6 +66,8 @@ def _params(p):
     "N = O(eps^-(4m^2+14m+10)); the constructive a priori bounds (delta-net, quadrature-vMF for Lipschitz "
     "targets) grow with far smaller exponents",
     "[paper]", GROUP, params={"ms": [1, 2, 3], "eps": [0.1, 0.05, 0.02]}, quick={"ms": [1, 2], "eps": [0.1, 0.05]},
+    # a slope needs several eps: --eps e gives e, e/2, e/4
+    override=lambda p, m, eps: dict(p, ms=[m] if m else p["ms"], eps=[eps, eps / 2, eps / 4] if eps else p["eps"]),
 )
 def _rate(p):
     rows, ok = [], True

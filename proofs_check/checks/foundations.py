@@ -115,7 +115,7 @@ def _addition(p):
     "harmonics.decomposition",
     "A polynomial of degree <= d restricted to S^m equals proj_0 p + ... + proj_d p with proj_n p in H_n "
     "(harmonic, homogeneous of degree n) and ||p||^2 = sum ||proj_n p||^2, exactly",
-    "[classical]", GROUP, params={"cases": [(1, 6), (2, 5), (3, 4), (4, 3)]}, quick={"cases": [(2, 4), (3, 3)]},
+    "[classical]", GROUP, params={"cases": [(1, 6), (2, 5), (3, 4), (4, 3)]}, quick={"cases": [(2, 4), (3, 3)]}, case_fields=("m", "degree"),
 )
 def _decomposition(p):
     failures = []
@@ -143,7 +143,7 @@ def _decomposition(p):
     "Product rules (Gauss-Gegenbauer x trapezoid) are exact to degree D on every S^m, and not to D+1; "
     "Lebedev rules serve S^2",
     "[classical]", GROUP, params={"cases": [(1, 12), (2, 12), (3, 9), (4, 6), (5, 5)]},
-    quick={"cases": [(1, 8), (2, 8), (3, 6)]},
+    quick={"cases": [(1, 8), (2, 8), (3, 6)]}, case_fields=("m", "degree"),
 )
 def _quadrature(p):
     worst, not_beyond = 0.0, True
@@ -167,7 +167,7 @@ def _quadrature(p):
     "delta_net.packing",
     "A maximal delta-separated set on S^m is a delta-net with N <= C_m delta^-m, C_m = 2 m pi^(m-1) A_m / A_(m-1)",
     "[third-party]", GROUP, params={"cases": [(1, 0.01), (2, 0.05), (2, 0.02), (3, 0.2), (3, 0.1)]},
-    quick={"cases": [(1, 0.05), (2, 0.1), (3, 0.3)]},
+    quick={"cases": [(1, 0.05), (2, 0.1), (3, 0.3)]}, case_fields=("m", "delta"),
 )
 def _packing(p):
     rows, ok = [], True

@@ -63,7 +63,7 @@ def _element_wise(p):
     "constructions.quadrature_prediction",
     "The compiled quadrature-vMF head matches the prediction sum_n a_n proj_n p within the Bessel-tail bound "
     "plus a float64 rounding allowance 4 N u max|v|",
-    "[toolkit]", GROUP, params={"cases": [(1, 6), (2, 6), (3, 4)]}, quick={"cases": [(2, 4)]},
+    "[toolkit]", GROUP, params={"cases": [(1, 6), (2, 6), (3, 4)]}, quick={"cases": [(2, 4)]}, case_fields=("m", "degree"),
 )
 def _quad_pred(p):
     rows, ok = [], True
@@ -86,7 +86,7 @@ def _quad_pred(p):
     "of f (sampled sup with local maximisation), for T = 1 and T = 8 content tokens",
     "[third-party]", GROUP,
     params={"cases": [(1, 0.01, "Abs(x0) + x0*x1"), (2, 0.05, "Abs(x0) + x1*x2")]},
-    quick={"cases": [(1, 0.01, "Abs(x0) + x0*x1")]},
+    quick={"cases": [(1, 0.01, "Abs(x0) + x0*x1")]}, case_fields=("m", "eps", "f"),
 )
 def _delta(p):
     rows, ok = [], True
@@ -104,7 +104,7 @@ def _delta(p):
     "constructions.spectral",
     "Spectral (deconvolved) construction: Taylor polynomial with a Cauchy bound, values proj_n p / a_n; "
     "sup |head - f| <= proven bound <= eps",
-    "[toolkit]", GROUP, params={"cases": [(1, 1e-8), (2, 1e-8), (3, 1e-5)]}, quick={"cases": [(1, 1e-8)]},
+    "[toolkit]", GROUP, params={"cases": [(1, 1e-8), (2, 1e-8), (3, 1e-5)]}, quick={"cases": [(1, 1e-8)]}, case_fields=("m", "eps"),
 )
 def _spectral(p):
     rows, ok = [], True

@@ -83,7 +83,7 @@ def _multipliers(p):
     "kernels.smoothing_diagonal",
     "S_lam acts on H_n by a_n(lam): sum_n a_n proj_n p equals the smoothing integral of p",
     "[classical]", GROUP, params={"cases": [(1, 5), (2, 4), (3, 4)], "lam": 6.0},
-    quick={"cases": [(2, 3)], "lam": 6.0},
+    quick={"cases": [(2, 3)], "lam": 6.0}, case_fields=("m", "degree"),
 )
 def _smoothing(p):
     worst = 0.0
@@ -129,6 +129,7 @@ def _distance(p):
     "|S_lam f - f| <= E[omega(f, Theta)] <= L E[Theta] <= L (pi/sqrt 2) sqrt(1 - a_1); "
     "attained by f = d(., e) at e",
     "[toolkit]", GROUP, params={"cases": [(1, 10.0), (2, 40.0), (3, 200.0)]}, quick={"cases": [(2, 40.0)]},
+    case_fields=("m", "lam"),
 )
 def _smoothing_bound(p):
     rows, ok = [], True
@@ -152,6 +153,7 @@ def _smoothing_bound(p):
     "bounds.discretisation",
     "Quadrature-vMF head vs prediction: sup |h - S_lam p| <= 2||p|| (tau_(D-d) + tau_D)/(mu_0 - 2 tau_D)",
     "[toolkit]", GROUP, params={"cases": [(30.0, 40), (20.0, 25), (10.0, 14)]}, quick={"cases": [(30.0, 40)]},
+    case_fields=("lam", "degree"),
 )
 def _discretisation(p):
     x0, x1, x2 = sa.sphere_symbols(2)
@@ -174,7 +176,7 @@ def _discretisation(p):
     "bounds.quadrature_lipschitz",
     "Quadrature-vMF head of an L-Lipschitz f: sup |h - f| <= L (pi/sqrt 2) sqrt(1 - a_1 + eta_D)",
     "[toolkit]", GROUP, params={"cases": [(1, 300.0, 60), (2, 200.0, 80), (2, 800.0, 150)]},
-    quick={"cases": [(2, 200.0, 80)]},
+    quick={"cases": [(2, 200.0, 80)]}, case_fields=("m", "lam", "degree"),
 )
 def _quad_lip(p):
     rows, ok = [], True

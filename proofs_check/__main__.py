@@ -136,7 +136,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     load_checks()
     if args.list:
-        for c in CLAIMS.values():
+        for c in select():
             over = "/".join(sorted(c.overridable())) or "-"
             print(f"{c.id:<36} {c.provenance:<14} [{over:<5}] {c.statement}")
         return 0

@@ -130,7 +130,7 @@ def claim(id: str, statement: str, provenance: str, group: str, params: dict | N
 
 
 #: Groups run in the order of the data flow; modules not listed follow alphabetically.
-CHECK_ORDER = ["foundations", "kernels", "bounds", "heads", "prefix_lengths"]
+CHECK_ORDER = ["foundations", "kernels", "bounds", "heads", "certify", "prefix_lengths"]
 
 
 def load_checks():
@@ -143,11 +143,17 @@ def load_checks():
     return CLAIMS
 
 
+def _order(c: Claim):
+    module = c.run.__module__.rsplit(".", 1)[-1]
+    return CHECK_ORDER.index(module) if module in CHECK_ORDER else len(CHECK_ORDER), module
+
+
 def select(ids=None) -> list[Claim]:
-    """The claims with the given ids (all by default), in registry order."""
+    """The claims with the given ids (all by default), in the data-flow order of CHECK_ORDER
+    (whatever order their modules were imported in), each module's claims as defined."""
     load_checks()
     wanted = set(ids or CLAIMS)
-    return [c for c in CLAIMS.values() if c.id in wanted]
+    return sorted((c for c in CLAIMS.values() if c.id in wanted), key=_order)
 
 
 def run_claims(ids=None, quick=False, progress=None, m=None, eps=None) -> list[tuple[Claim, Result]]:

@@ -15,8 +15,9 @@ Examples
 True
 """
 
-from . import bounds, continuity, kernels
+from . import bounds, certify, continuity, kernels
 from .arith import get_backend
+from .certify import Certificate, certify_sup_error
 from .constructions import Approximation, approximate
 from .heads import Prefix, UniversalHead
 from .gegenbauer import chebyshev_t, gegenbauer, legendre, zonal_polynomial, zonal_polynomials
@@ -52,6 +53,9 @@ __all__ = [
     "Prefix",
     "softmax_multipliers",
     "bounds",
+    "certify",
+    "certify_sup_error",
+    "Certificate",
     "continuity",
     "kernels",
     "get_backend",

@@ -55,6 +55,16 @@ def _sqrt_nonneg(x):
     return flint.arb(0).union(flint.arb(upper).sqrt())
 
 
+def _arb_square(x):
+    """Ball containing v^2 for every v in x, never below 0 (x*x dips below 0 when x contains 0)."""
+    import flint
+
+    if x > 0 or x < 0:
+        return x * x
+    top = max(abs(float(x.lower())), abs(float(x.upper()))) * (1 + 2**-50)
+    return flint.arb(0).union(flint.arb(top) * flint.arb(top))
+
+
 def arb_function(expr, symbols, complex_balls=False):
     """Compile a sympy expression into a rigorous function of arb (or acb) balls.
 
@@ -198,7 +208,7 @@ def _box_to_balls(axis, sign, lo, hi):
     v = [flint.arb((a + b) / 2, (b - a) / 2) for a, b in zip(lo, hi)]
     norm2 = flint.arb(1)
     for vi in v:
-        norm2 = norm2 + vi * vi
+        norm2 = norm2 + _arb_square(vi)
     inv = 1 / norm2.sqrt()
     coords, k = [], 0
     for j in range(len(lo) + 1):

@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+import sympy
+
+import spherical_approx as sa
+from spherical_approx.certify import certify_sup_error
+from spherical_approx.constructions import sampled_sup_error
+from spherical_approx.heads import Prefix
+
+x0, x1, x2 = sympy.symbols("x0:3")
+F1 = sympy.Abs(x0) + x0 * x1
+
+
+@pytest.fixture(scope="module")
+def quad_s1():
+    return sa.approximate(F1, 1, 0.05, method="quadrature")
+
+
+def test_proves_a_good_head_and_the_bound_is_tight(quad_s1):
+    cert = certify_sup_error(quad_s1, F1, 0.05, max_seconds=60)
+    sampled = sampled_sup_error(quad_s1, F1, 1, samples=20000)
+    assert cert.status == "proved" and cert.proved
+    # rigorous: nothing sampled lies above the proved bound; tight: within 1.5x of what is attained
+    assert sampled <= cert.upper <= 0.05
+    assert cert.lower <= cert.upper <= 1.5 * cert.lower
+    assert cert.boxes > 4 and cert.key_evaluations > 0 and cert.precision == 64
+    assert "proved: sup |head - f| <=" in str(cert)
+
+
+def test_a_perturbed_token_is_refuted_with_a_witness(quad_s1):
+    pre = quad_s1.prefix_data
+    for j, delta in [(0, 0.5), (len(pre.values) // 2, -2.0)]:
+        values = pre.values.copy()
+        values[j] += delta
+        bad = Prefix(pre.keys, pre.biases, values)
+        cert = certify_sup_error(quad_s1.head, F1, 0.05, m=1, prefix=bad, context_tokens=1, max_seconds=60)
+        assert cert.status == "refuted" and cert.lower > 0.05
+        # the witness is a real point where the compiled head misses f by more than eps
+        w = cert.witness[None, :]
+        err = abs(quad_s1.head(w, bad, 1)[0, 0] - float(F1.subs({x0: w[0, 0], x1: w[0, 1]})))
+        assert err > 0.05 and abs(err - cert.lower) < 1e-9
+
+
+def test_a_narrow_spike_in_f_is_never_proved(quad_s1):
+    # f + a spike of height 0.2 and width 1e-3 around angle 1 (invisible to a coarse sample)
+    c, s = np.cos(1.0), np.sin(1.0)
+    spiky = F1 + sympy.Rational(1, 5) * sympy.exp(-(((x0 - c) ** 2 + (x1 - s) ** 2) * 10**6))
+    cert = certify_sup_error(quad_s1, spiky, 0.05, max_seconds=60)
+    assert cert.status == "refuted"
+    assert np.linalg.norm(cert.witness - [c, s]) < 2e-3
+
+
+def test_undecided_when_the_budget_is_too_small(quad_s1):
+    cert = certify_sup_error(quad_s1, F1, 0.05, max_boxes=6)
+    assert cert.status == "undecided" and cert.upper > 0.05 and "budget" in cert.notes[0]
+
+
+def test_callable_target_uses_the_given_lipschitz_constant(quad_s1):
+    g = lambda X: np.abs(X[:, 0]) + X[:, 0] * X[:, 1]  # noqa: E731
+    with pytest.raises(ValueError, match="lipschitz"):
+        certify_sup_error(quad_s1, g, 0.05)
+    cert = certify_sup_error(quad_s1, g, 0.05, lipschitz=2.05, max_seconds=60)
+    assert cert.status == "proved" and "callable" in cert.notes[0]
+    # a Lipschitz constant far too small is taken at its word: then only the head's part is checked
+    assert cert.upper >= sampled_sup_error(quad_s1, F1, 1, samples=5000)
+
+
+def test_vector_valued_and_s2_heads():
+    f = [x0 * x1, x2]
+    a = sa.approximate(f, 2, 0.3, method="quadrature")
+    cert = certify_sup_error(a, f, 0.3, max_seconds=120, tightness=None)
+    assert cert.status == "proved"
+    assert sampled_sup_error(a, f, 2, samples=5000) <= cert.upper <= 0.3
+
+
+def test_bad_input():
+    a = sa.approximate(x0 * x1, 1, 0.1, method="quadrature")
+    with pytest.raises(ValueError, match="eps"):
+        certify_sup_error(a, x0 * x1, -1.0)
+    with pytest.raises(ValueError, match="outputs"):
+        certify_sup_error(a, [x0, x1], 0.1)
+    with pytest.raises(ValueError, match="prefix"):
+        certify_sup_error(a.head, x0 * x1, 0.1)

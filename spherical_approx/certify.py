@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validate import check_dimension, check_positive
-from .continuity import _box_to_balls, _face_boxes, _mean_value_enclosure
+from .continuity import _box_to_balls, _face_boxes, _mean_value_enclosure, _split_box
 from .harmonics import coordinate_expr, sphere_symbols
 
 __all__ = ["Certificate", "certify_sup_error"]
@@ -218,7 +218,8 @@ class _Enclosures:
         Flo = np.array([float(x.lower()) for x in fX])
         Fhi = np.array([float(x.upper()) for x in fX])
         Vn = self.V[near]
-        c = np.sqrt(np.sum(np.maximum(np.abs(Vn - Flo), np.abs(Vn - Fhi)) ** 2, axis=1)) * (1 + 1e-12)
+        with np.errstate(over="ignore"):  # an unbounded enclosure of f gives inf, which is the right bound
+            c = np.sqrt(np.sum(np.maximum(np.abs(Vn - Flo), np.abs(Vn - Fhi)) ** 2, axis=1)) * (1 + 1e-12)
         convex = math.inf
         for gap in _SIGNIFICANCE:
             sig = hi[near] >= S_lo - gap  # the best key is always significant
@@ -325,13 +326,8 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
                 status = "proved" if top <= eps else "undecided"
                 notes.append(f"budget reached ({boxes} boxes, {time.perf_counter() - t0:.0f} s)")
                 break
-            _, _, (axis, sign, lo, hi) = heapq.heappop(heap)
-            j = int(np.argmax(hi - lo))
-            cut = (lo[j] + hi[j]) / 2
-            hi1, lo2 = hi.copy(), lo.copy()
-            hi1[j], lo2[j] = cut, cut
-            push((axis, sign, lo.copy(), hi1))
-            push((axis, sign, lo2, hi.copy()))
+            for half in _split_box(heapq.heappop(heap)[2]):
+                push(half)
             if progress and boxes % 2000 < 2:
                 progress(boxes, top, best_lower)
         upper = -heap[0][0] if heap else math.inf

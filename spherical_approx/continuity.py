@@ -221,6 +221,16 @@ def _box_to_balls(axis, sign, lo, hi):
     return coords, centre / np.linalg.norm(centre)
 
 
+def _split_box(box):
+    """The two halves of a cubed-sphere box across its longest side."""
+    axis, sign, lo, hi = box
+    j = int(np.argmax(hi - lo))
+    mid = (lo[j] + hi[j]) / 2
+    hi1, lo2 = hi.copy(), lo.copy()
+    hi1[j], lo2[j] = mid, mid
+    return (axis, sign, lo.copy(), hi1), (axis, sign, lo2, hi.copy())
+
+
 def _branch_and_bound(value_fn, m, rtol, max_boxes, quantity):
     """Maximise value_fn (arb in, arb out) over S^m by cubed-sphere branch and bound."""
     import flint
@@ -248,13 +258,8 @@ def _branch_and_bound(value_fn, m, rtol, max_boxes, quantity):
         up = -heap[0][0]
         if up <= best_lower + rtol * abs(best_lower) or processed >= max_boxes:
             break
-        _, _, (axis, sign, lo, hi) = heapq.heappop(heap)
-        j = int(np.argmax(hi - lo))
-        mid = (lo[j] + hi[j]) / 2
-        hi1, lo2 = hi.copy(), lo.copy()
-        hi1[j], lo2[j] = mid, mid
-        push((axis, sign, lo.copy(), hi1))
-        push((axis, sign, lo2, hi.copy()))
+        for half in _split_box(heapq.heappop(heap)[2]):
+            push(half)
     upper = -heap[0][0] if heap else best_lower
     converged = upper <= best_lower + rtol * abs(best_lower)
     if not converged:

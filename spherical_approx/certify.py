@@ -270,16 +270,21 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
     import flint
 
     from .constructions import Approximation, Target
+    from .heads import UniversalHead
 
     t0 = time.perf_counter()
     eps = check_positive(eps, "eps")
     if isinstance(approx, Approximation):
-        head, pre, m = approx.head, approx.prefix_data, approx.m
+        pre, m = approx.prefix_data, approx.m
         T = approx.context_tokens if context_tokens is None else context_tokens
     else:
         if prefix is None or m is None:
             raise ValueError("for a bare head pass m= and prefix= (or give an Approximation)")
-        head, pre, T = approx, prefix, 0 if context_tokens is None else context_tokens
+        if not isinstance(approx, UniversalHead):
+            raise TypeError(f"approx must be an Approximation or a UniversalHead, got {type(approx).__name__}")
+        # only the prefix is read: the universal head's algebra is fixed (scores <x, k_i> + b_i,
+        # content scores and values 0)
+        pre, T = prefix, 0 if context_tokens is None else context_tokens
     m = check_dimension(m)
     if np.ndim(T) != 0:
         raise ValueError("certify_sup_error needs one content-token count T (a causal mask varies it per position)")
@@ -288,7 +293,6 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
         raise ValueError("a callable target needs lipschitz=L (its geodesic Lipschitz constant), used as given")
     if target.d_out != pre.values.shape[1]:
         raise ValueError(f"f has {target.d_out} outputs but the head has {pre.values.shape[1]}")
-    del head  # the universal head's algebra is fixed: scores <x, k_i> + b_i, content scores and values 0
     notes = []
     if target.exprs is None:
         notes.append("f is a callable: evaluated in float64 at box centres and widened by L times the radius")

@@ -173,14 +173,24 @@ def main(argv=None):
         print("\nPrefix lengths N (see report.md for the legend):\n" + table.split("\n\n")[0])
     total = time.perf_counter() - t0
     overrides = {k: v for k, v in (("m", args.m), ("eps", args.eps)) if v is not None}
-    _write_json(args, results, total, overrides, figures, figure_errors, sweep)
-    _write_markdown(args, results, failed, total, overrides, figures, figure_errors, table)
+    seq = next((r.data["seq2seq"] for _, r in results if isinstance(r.data, dict) and "seq2seq" in r.data), None)
+    _write_json(args, results, total, overrides, figures, figure_errors, sweep, seq)
+    _write_markdown(args, results, failed, total, overrides, figures, figure_errors, table, seq)
     print(f"report written to {os.path.join(args.out, 'report.md')}, report.json"
           + (f" and {len(figures)} figures" if figures else "") + f" ({total:.1f} s in all)")
     return 1 if failed else 0
 
 
-def _write_json(args, results, total, overrides, figures, figure_errors, sweep):
+def _seq2seq_markdown(rows):
+    head = ("| T | target | depth | prefix lengths | level | sweep residual | points | inner | mixing | outer "
+            "| total (sup) | total (rms) | s |\n" + "|---" * 13 + "|\n")
+    return head + "".join(
+        f"| {r['T']} | {r['target']} | {r['depth']} | {r['prefix_lengths']} | {r['level']} | "
+        f"{r['sweep_residual']:.3g} | {r['points']} {r['evaluation']} | {r['inner']:.2g} | {r['mixing']:.1g} | "
+        f"{r['outer']:.3g} | {r['total']:.3g} | {r['total_rms']:.3g} | {r['seconds']:.1f} |\n" for r in rows)
+
+
+def _write_json(args, results, total, overrides, figures, figure_errors, sweep, seq=None):
     report = {
         "quick": args.quick,
         "overrides": overrides,
@@ -203,11 +213,13 @@ def _write_json(args, results, total, overrides, figures, figure_errors, sweep):
             for r in sweep.runs
         ]
         report["needed_delta_net"] = [{"m": m, "target": t, "eps": e, "N": n} for (m, t, e), n in sweep.needed_net.items()]
+    if seq is not None:
+        report["seq2seq"] = seq
     with open(os.path.join(args.out, "report.json"), "w") as fh:
         json.dump(report, fh, indent=2, default=str)
 
 
-def _write_markdown(args, results, failed, total, overrides, figures, figure_errors, table):
+def _write_markdown(args, results, failed, total, overrides, figures, figure_errors, table, seq=None):
     with open(os.path.join(args.out, "report.md"), "w") as fh:
         fh.write("# proofs_check report\n\n")
         fh.write(f"{len(results) - len(failed)} passed, {len(failed)} failed in {total:.1f} s"
@@ -231,6 +243,12 @@ def _write_markdown(args, results, failed, total, overrides, figures, figure_err
         if table:
             fh.write("\n## Prefix lengths\n\nThe prefix length N each construction used to reach eps "
                      "(the paper's open question, answered empirically).\n\n" + table)
+        if seq:
+            fh.write("\n## Sequence-to-sequence (Kolmogorov–Arnold transformer)\n\nSup errors per stage "
+                     "(docs/theory/seq2seq.rst): inner = layer 1 vs the exact element-wise map, mixing = layer 2 "
+                     "vs the exact sum, outer = the superposition on exact inner sums vs F, total = the "
+                     "transformer vs F. Outer functions by Sprecher's iteration at one level.\n\n"
+                     + _seq2seq_markdown(seq))
         if figures or figure_errors:
             fh.write("\n## Figures\n\n")
             for name, f in figures:

@@ -130,7 +130,7 @@ def claim(id: str, statement: str, provenance: str, group: str, params: dict | N
 
 
 #: Groups run in the order of the data flow; modules not listed follow alphabetically.
-CHECK_ORDER = ["foundations", "kernels", "bounds", "heads", "certify", "prefix_lengths"]
+CHECK_ORDER = ["foundations", "kernels", "bounds", "heads", "certify", "prefix_lengths", "seq2seq"]
 
 
 def load_checks():

@@ -1,0 +1,20 @@
+"""Sequence-to-sequence functions from prefixed heads (MATH.md section 5).
+
+:mod:`.kolmogorov` computes the Kolmogorov–Arnold superposition (Köppen's inner
+function, Sprecher's outer functions); :mod:`.transformer` compiles it into a
+transformer of single-head layers whose matrices never depend on the target.
+"""
+
+from .kolmogorov import InnerFunction, OuterFunctions, sprecher_outer
+
+__all__ = ["InnerFunction", "OuterFunctions", "sprecher_outer"]
+
+from .transformer import (  # noqa: E402
+    PrefixTransformer,
+    compile_transformer,
+    embed,
+    pretrained_layers,
+    relative_content_attention,
+)
+
+__all__ += ["PrefixTransformer", "compile_transformer", "embed", "pretrained_layers", "relative_content_attention"]

@@ -1,0 +1,346 @@
+"""A transformer of single-head layers that computes a Kolmogorov–Arnold superposition.
+
+Depth ``2T + 3`` for sequences of length T (MATH.md section 5):
+
+1. one prefixed head on S^1 computes the element-wise map
+   ``(x_t, t) -> (alpha_t psi(scale x_t + q a))_q``: token value and position are
+   embedded on the circle (one arc per position), so this is a universal head with
+   m = 1 and 2T+1 outputs;
+2. one head with all scores 0 (no prefix) averages over positions; its output
+   matrix multiplies by T, so every position holds the inner sums ``s_q``;
+3. one prefixed head per shift q = 0..2T adds ``chi_{t,q}(s_q)`` to the output
+   coordinate of position t. Its query is ``(s_q, 1, e_t)`` and a prefix token's key
+   ``(2 lam c, beta - lam c^2, M e_t')`` scores ``lam s^2 - lam (s - c)^2 + beta + M[t = t']``,
+   so over its own position group the prefix is a Gaussian-kernel smoother on the
+   line with centres c.
+
+Every matrix depends on T only (:func:`pretrained_layers`); layer 1's prefix depends
+on the inner function only; layers 3.. carry F. Every layer has a residual
+connection, ``z <- z + W_O attention(z)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import logsumexp
+
+from .._validate import check_int
+from .kolmogorov import InnerFunction, OuterFunctions, _check_sequences
+
+#: score bonus of a prefix token for its own position (others are e^-M smaller)
+POSITION_MARGIN = 80.0
+#: bias added to every prefix score so content tokens (score 0) weigh <= T e^-BIAS
+PREFIX_BIAS = 40.0
+#: lam * (half the smallest gap between kernel centres)^2: neighbours weigh <= e^-KERNEL_SHARPNESS
+KERNEL_SHARPNESS = 50.0
+
+
+class Layout:
+    """Coordinates of the residual stream for sequences of length T.
+
+    ``embed = (cos theta, sin theta, 1)``, ``pos`` = one-hot position, ``u`` = layer-1
+    output (2T+1), ``s`` = inner sums (2T+1), ``y`` = output (1), then ``key`` and
+    ``val`` blocks that only prefix tokens use (content tokens keep them 0).
+    """
+
+    def __init__(self, T):
+        self.T = T
+        Q = 2 * T + 1
+        sizes = [("embed", 3), ("pos", T), ("u", Q), ("s", Q), ("y", 1), ("key", T + 2), ("val", Q)]
+        start = 0
+        for name, size in sizes:
+            setattr(self, name, slice(start, start + size))
+            start += size
+        self.width = start
+        self.key_dim = T + 2
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One single-head attention layer with a residual connection.
+
+    ``W_Q, W_K`` (key_dim x D), ``W_V`` (d_v x D), ``W_O`` (D x d_v). The layer maps
+    the residual streams Z (B, T, D) to ``Z + attention(Z; prefix) W_O^T`` where the
+    softmax runs over the prefix tokens and all T content tokens (no mask).
+    """
+
+    name: str
+    W_Q: np.ndarray
+    W_K: np.ndarray
+    W_V: np.ndarray
+    W_O: np.ndarray
+
+    def scores_and_values(self, Z, prefix):
+        Q = Z @ self.W_Q.T
+        scores = np.concatenate(
+            [np.einsum("btk,pk->btp", Q, prefix @ self.W_K.T), Q @ np.swapaxes(Z @ self.W_K.T, 1, 2)],
+            axis=2,
+        )
+        V = prefix @ self.W_V.T
+        Vc = Z @ self.W_V.T
+        return scores, V, Vc
+
+    def attend(self, Z, prefix, chunk=2_000_000):
+        """The attention output (B, T, d_v), evaluated in chunks of sequences."""
+        P = len(prefix)
+        B, T, _ = Z.shape
+        step = max(1, chunk // max(1, T * (P + T)))
+        out = np.empty((B, T, self.W_V.shape[0]))
+        for i in range(0, B, step):
+            s, Vp, Vc = self.scores_and_values(Z[i : i + step], prefix)
+            w = np.exp(s - logsumexp(s, axis=2, keepdims=True))
+            out[i : i + step] = w[:, :, :P] @ Vp + np.einsum("bts,bsv->btv", w[:, :, P:], Vc)
+        return out
+
+    def __call__(self, Z, prefix):
+        return Z + self.attend(Z, prefix) @ self.W_O.T
+
+
+def pretrained_layers(T):
+    """The 2T+3 layers for sequence length T; they depend on T and nothing else."""
+    T = check_int(T, "T", minimum=2)
+    L = Layout(T)
+    D, k, Q = L.width, L.key_dim, 2 * T + 1
+
+    def select(rows, block_start, size=None):
+        size = rows if size is None else size
+        W = np.zeros((rows, D))
+        W[np.arange(size), block_start + np.arange(size)] = 1.0
+        return W
+
+    W_K = select(k, L.key.start)
+    # layer 1: query (cos, sin, 1) against keys (lam cos, lam sin, bias); values: 2T+1 numbers -> u
+    W_Q1 = np.zeros((k, D))
+    W_Q1[np.arange(3), L.embed.start + np.arange(3)] = 1.0
+    W_V1 = select(Q, L.val.start)
+    W_O1 = np.zeros((D, Q))
+    W_O1[L.u.start + np.arange(Q), np.arange(Q)] = 1.0
+    layers = [Layer("inner map", W_Q1, W_K, W_V1, W_O1)]
+    # layer 2: all scores 0 -> the mean over positions; times T -> the inner sums in s
+    W_V2 = select(Q, L.u.start)
+    W_O2 = np.zeros((D, Q))
+    W_O2[L.s.start + np.arange(Q), np.arange(Q)] = float(T)
+    layers.append(Layer("mixing", np.zeros((k, D)), np.zeros((k, D)), W_V2, W_O2))
+    # layers 3..: query (s_q, 1, e_t); value: 1 number -> y
+    W_V = select(1, L.val.start)
+    W_O = np.zeros((D, 1))
+    W_O[L.y.start, 0] = 1.0
+    for q in range(Q):
+        W_Qq = np.zeros((k, D))
+        W_Qq[0, L.s.start + q] = 1.0
+        W_Qq[1, L.embed.start + 2] = 1.0
+        W_Qq[2 + np.arange(T), L.pos.start + np.arange(T)] = 1.0
+        layers.append(Layer(f"outer q={q}", W_Qq, W_K, W_V, W_O))
+    for layer in layers:
+        for W in (layer.W_Q, layer.W_K, layer.W_V, layer.W_O):
+            W.setflags(write=False)
+    return layers
+
+
+def embed(X, T):
+    """Token embeddings (B, T, D) of sequences X (B, T) in [0, 1]: value and position on S^1."""
+    X = _check_sequences(X, T)
+    L = Layout(T)
+    theta = arc_angle(X, np.arange(T)[None, :], T)
+    Z = np.zeros(X.shape + (L.width,))
+    Z[..., L.embed.start] = np.cos(theta)
+    Z[..., L.embed.start + 1] = np.sin(theta)
+    Z[..., L.embed.start + 2] = 1.0
+    Z[..., L.pos] = np.eye(T)[None, :, :]
+    return Z
+
+
+def arc_angle(x, t, T):
+    """Angle of value x at position t (0-based): arc t is [2 pi t/T, 2 pi t/T + pi/T]."""
+    return 2 * np.pi * t / T + np.pi / T * x
+
+
+class PrefixTransformer:
+    """The compiled transformer: fixed layers, one prefix per layer.
+
+    Calling it on sequences X (B, T) in [0, 1] gives the outputs (B, T).
+    """
+
+    def __init__(self, T, layers, prefixes, info=None):
+        self.T, self.layers, self.prefixes = T, layers, prefixes
+        self.layout = Layout(T)
+        self.info = info or {}
+
+    @property
+    def depth(self):
+        return len(self.layers)
+
+    @property
+    def prefix_lengths(self):
+        return [len(p) for p in self.prefixes]
+
+    def streams(self, X):
+        """Residual streams after every layer: list of (B, T, D), the embedding first."""
+        Z = embed(X, self.T)
+        out = [Z]
+        for layer, prefix in zip(self.layers, self.prefixes):
+            Z = layer(Z, prefix)
+            out.append(Z)
+        return out
+
+    def __call__(self, X):
+        Z = embed(X, self.T)
+        for layer, prefix in zip(self.layers, self.prefixes):
+            Z = layer(Z, prefix)
+        return Z[..., self.layout.y.start]
+
+    def matrices(self):
+        """All layer matrices, in order: for checking they do not depend on the target."""
+        return [W for layer in self.layers for W in (layer.W_Q, layer.W_K, layer.W_V, layer.W_O)]
+
+    def to_torch(self, dtype=None, device=None):
+        """A torch.nn.Module computing the same transformer (float64 by default)."""
+        from ..torch_heads import _torch
+
+        torch = _torch()
+        dtype = torch.float64 if dtype is None else dtype
+        return _torch_module(torch)(self, dtype, device)
+
+    def __repr__(self):
+        return f"PrefixTransformer(T={self.T}, depth={self.depth}, prefix_lengths={self.prefix_lengths})"
+
+
+def inner_prefix(inner, level, sharpness=30.0):
+    """Layer 1's prefix: keys on the T arcs, values ``alpha_t psi(scale x_j + q a)``.
+
+    The nodes x_j are spaced so that the shifted arguments step by at most
+    ``gamma^-(level+2)``; ``lam (node spacing)^2 = sharpness``.
+    """
+    T, L = inner.T, Layout(inner.T)
+    n = int(np.ceil(inner.scale * inner.gamma ** (level + 2)))
+    x = np.linspace(0.0, 1.0, n + 1)
+    lam = sharpness / (np.pi / T / n) ** 2
+    values = inner.inner_map(np.repeat(x[:, None], T, axis=1), min(level + 3, inner.default_level()))
+    P = np.zeros((T * len(x), L.width))
+    for t in range(T):
+        rows = slice(t * len(x), (t + 1) * len(x))
+        theta = arc_angle(x, t, T)
+        P[rows, L.key.start] = lam * np.cos(theta)
+        P[rows, L.key.start + 1] = lam * np.sin(theta)
+        P[rows, L.key.start + 2] = PREFIX_BIAS
+        P[rows, L.val.start : L.val.start + 2 * T + 1] = values[:, t, :]
+    return P, lam
+
+
+def outer_prefix(outer, q, lam):
+    """The prefix of the outer layer for shift q: one token per cube image (and position)."""
+    T, L = outer.inner.T, Layout(outer.inner.T)
+    c = outer.nodes[q]
+    v = outer.values[q]
+    groups = v.shape[1]
+    P = np.zeros((groups * len(c), L.width))
+    for t in range(groups):
+        rows = slice(t * len(c), (t + 1) * len(c))
+        P[rows, L.key.start] = 2 * lam * c
+        P[rows, L.key.start + 1] = PREFIX_BIAS - lam * c**2
+        if groups > 1:
+            P[rows, L.key.start + 2 + t] = POSITION_MARGIN
+        P[rows, L.val.start] = v[:, t]
+    return P
+
+
+def compile_transformer(outer):
+    """The transformer computing ``sum_q chi_q(s_q)`` for the given outer functions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spherical_approx.seq2seq import InnerFunction, sprecher_outer
+    >>> chi = sprecher_outer(InnerFunction(2), lambda X: X.max(axis=1), level=1)
+    >>> net = compile_transformer(chi)
+    >>> net.depth, net.prefix_lengths[1]
+    (7, 0)
+    >>> net(np.array([[0.2, 0.9]])).shape
+    (1, 2)
+    """
+    if not isinstance(outer, OuterFunctions):
+        raise TypeError("outer must be OuterFunctions (see sprecher_outer)")
+    inner, T = outer.inner, outer.inner.T
+    layers = pretrained_layers(T)
+    p1, lam1 = inner_prefix(inner, outer.level)
+    gaps = np.diff(outer.nodes[0])
+    lam = KERNEL_SHARPNESS / (gaps.min() / 2) ** 2
+    prefixes = [p1, np.zeros((0, Layout(T).width))]
+    prefixes += [outer_prefix(outer, q, lam) for q in range(2 * T + 1)]
+    return PrefixTransformer(T, layers, prefixes, {"lam_inner": lam1, "lam_outer": lam, "level": outer.level})
+
+
+def relative_content_attention(layer, Z, prefix):
+    """Attention weights over the content tokens, renormalised over them: (B, T, T).
+
+    With or without a prefix the result is the same [toolkit]: a prefix adds terms
+    to the softmax denominator only, which scale every content weight of a query by
+    the same factor.
+    """
+    s, _, _ = layer.scores_and_values(Z, prefix)
+    # the weights the head really uses (softmax over prefix and content), then renormalised
+    w = np.exp(s - logsumexp(s, axis=2, keepdims=True))[:, :, len(prefix) :]
+    return w / w.sum(axis=2, keepdims=True)
+
+
+def _torch_module(torch):
+    class TorchPrefixTransformer(torch.nn.Module):
+        def __init__(self, net, dtype, device):
+            super().__init__()
+            self.T, self.layout = net.T, net.layout
+            for i, (layer, prefix) in enumerate(zip(net.layers, net.prefixes)):
+                for name in ("W_Q", "W_K", "W_V", "W_O"):
+                    self.register_buffer(f"{name}_{i}", torch.tensor(getattr(layer, name), dtype=dtype, device=device))
+                self.register_buffer(f"prefix_{i}", torch.tensor(prefix, dtype=dtype, device=device))
+            self.depth = net.depth
+
+        def forward(self, Z):
+            """Residual streams Z (B, T, D) from :func:`embed` -> outputs (B, T)."""
+            for i in range(self.depth):
+                WQ, WK, WV, WO, P = (getattr(self, f"{n}_{i}") for n in ("W_Q", "W_K", "W_V", "W_O", "prefix"))
+                Q = Z @ WQ.T
+                s = torch.cat([Q @ (P @ WK.T).T, Q @ (Z @ WK.T).transpose(1, 2)], dim=2)
+                w = torch.softmax(s, dim=2)
+                V = torch.cat([(P @ WV.T).expand(Z.shape[0], -1, -1), Z @ WV.T], dim=1)
+                Z = Z + (w @ V) @ WO.T
+            return Z[..., self.layout.y.start]
+
+    return TorchPrefixTransformer
+
+
+def error_split(net, outer, F, X):
+    """Sup errors of each stage on the sequences X (k, T), as a dict.
+
+    ``inner``: layer 1 against the exact element-wise map ``alpha_t psi(scale x_t + q a)``;
+    ``mixing``: layer 2 against T times the mean of what layer 1 wrote;
+    ``outer``: the superposition ``sum_q chi_q`` on the exact inner sums against F;
+    ``total``: the transformer against F. ``total <= outer + (compiled - superposition)``,
+    where the last term collects the inner and mixing errors seen through the outer heads
+    and the difference between the heads and the piecewise-linear chi.
+    """
+    X = _check_sequences(X, net.T)
+    from .kolmogorov import evaluate_target
+
+    L = net.layout
+    Z = net.streams(X)
+    u = Z[1][..., L.u]
+    target = evaluate_target(F, X, net.T)
+    target = np.broadcast_to(target, (len(X), net.T))
+    out = Z[-1][..., L.y.start]
+    superposition = np.broadcast_to(outer.represent(X), (len(X), net.T))
+    return {
+        "inner": float(np.abs(u - outer.inner.inner_map(X)).max()),
+        "mixing": float(np.abs(Z[2][..., L.s] - u.sum(axis=1, keepdims=True)).max()),
+        "outer": float(np.abs(superposition - target).max()),
+        "compiled_vs_superposition": float(np.abs(out - superposition).max()),
+        "total": float(np.abs(out - target).max()),
+        "total_rms": float(np.sqrt(np.mean((out - target) ** 2))),
+    }
+
+
+def grid(T, points):
+    """The tensor grid of ``points`` values per position in [0, 1]^T: (points^T, T)."""
+    t = np.linspace(0.0, 1.0, points)
+    return np.stack(np.meshgrid(*[t] * T, indexing="ij"), axis=-1).reshape(-1, T)

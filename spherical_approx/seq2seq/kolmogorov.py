@@ -236,7 +236,7 @@ class OuterFunctions:
     def __init__(self, inner, level, nodes, centres, values, residuals):
         self.inner, self.level = inner, level
         self.nodes, self.centres, self.values = nodes, centres, values
-        #: max |F - model| at the cube centres after each sweep (sweep 0 = first step)
+        #: ``max |F - model|`` at the cube centres after each sweep (sweep 0 = first step)
         self.residuals = residuals
         #: the smallest of them: the values kept are those of that sweep
         self.residual = min(residuals) if residuals else float("nan")

@@ -27,7 +27,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from .._validate import check_int
-from .kolmogorov import InnerFunction, OuterFunctions, _check_sequences
+from .kolmogorov import OuterFunctions, _check_sequences
 
 #: score bonus of a prefix token for its own position (others are e^-M smaller)
 POSITION_MARGIN = 80.0
@@ -231,7 +231,7 @@ def inner_prefix(inner, level, sharpness=30.0):
 
 def outer_prefix(outer, q, lam):
     """The prefix of the outer layer for shift q: one token per cube image (and position)."""
-    T, L = outer.inner.T, Layout(outer.inner.T)
+    L = Layout(outer.inner.T)
     c = outer.nodes[q]
     v = outer.values[q]
     groups = v.shape[1]

@@ -182,11 +182,12 @@ class InnerFunction:
         return (self.gamma - 2) * tail * float(self.alphas.sum())
 
     def image_separation(self, level):
-        """Smallest gap between the images of distinct good level-`level` cubes, per shift.
+        """Smallest gap between the images of distinct good level-`level` cubes.
 
         A good cube is ``prod_p [d_p, d_p + delta]`` with ``delta = (gamma-2)/(gamma-1)
-        gamma^-level``; its image under ``sum_p alpha_p psi`` is an interval. Returns the
-        minimum over q of the gap between consecutive images (positive = disjoint),
+        gamma^-level``; its image under ``sum_p alpha_p psi`` is an interval, the same for
+        every shift q (the shift moves the cube in input space, not its image). Returns
+        the smallest gap between consecutive images (positive = disjoint).
         The images are exact: ``psi(d + delta) = psi(d) + (gamma-2) sum_{r>level}
         gamma^-beta(r)`` because every digit of ``d + delta`` beyond the level is gamma-2.
         """
@@ -313,10 +314,10 @@ def sprecher_outer(inner, F, level=None, sweeps=2):
     images = (inner.alphas * inner.table(level)[cubes.node_index]).sum(axis=1)
     images = images + inner.image_width(level) / 2
     a = float(inner.a)
-    nodes, centres, values = [], [], []
+    order = np.argsort(images, kind="stable")
+    nodes, centres = [], []
     for q in range(2 * T + 1):
         c = np.clip((cubes.starts + cubes.width / 2 - q * a) / inner.scale, 0.0, 1.0)
-        order = np.argsort(images, kind="stable")
         nodes.append(images[order])
         centres.append(c[order])
     targets = [evaluate_target(F, c, T) for c in centres]

@@ -315,10 +315,11 @@ def sprecher_outer(inner, F, level=None, sweeps=2):
     images = images + inner.image_width(level) / 2
     a = float(inner.a)
     order = np.argsort(images, kind="stable")
+    sorted_images = images[order]  # one array: the images do not depend on q
     nodes, centres = [], []
     for q in range(2 * T + 1):
         c = np.clip((cubes.starts + cubes.width / 2 - q * a) / inner.scale, 0.0, 1.0)
-        nodes.append(images[order])
+        nodes.append(sorted_images)
         centres.append(c[order])
     targets = [evaluate_target(F, c, T) for c in centres]
     Q = 2 * T + 1

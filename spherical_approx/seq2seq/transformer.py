@@ -105,6 +105,7 @@ def pretrained_layers(T):
     D, k, Q = L.width, L.key_dim, 2 * T + 1
 
     def select(rows, block_start, size=None):
+        # rows x D, with an identity on `size` rows (all by default) picking block_start..
         size = rows if size is None else size
         W = np.zeros((rows, D))
         W[np.arange(size), block_start + np.arange(size)] = 1.0
@@ -112,21 +113,12 @@ def pretrained_layers(T):
 
     W_K = select(k, L.key.start)
     # layer 1: query (cos, sin, 1) against keys (lam cos, lam sin, bias); values: 2T+1 numbers -> u
-    W_Q1 = np.zeros((k, D))
-    W_Q1[np.arange(3), L.embed.start + np.arange(3)] = 1.0
-    W_V1 = select(Q, L.val.start)
-    W_O1 = np.zeros((D, Q))
-    W_O1[L.u.start + np.arange(Q), np.arange(Q)] = 1.0
-    layers = [Layer("inner map", W_Q1, W_K, W_V1, W_O1)]
+    layers = [Layer("inner map", select(k, L.embed.start, 3), W_K, select(Q, L.val.start), select(Q, L.u.start).T)]
     # layer 2: all scores 0 -> the mean over positions; times T -> the inner sums in s
-    W_V2 = select(Q, L.u.start)
-    W_O2 = np.zeros((D, Q))
-    W_O2[L.s.start + np.arange(Q), np.arange(Q)] = float(T)
-    layers.append(Layer("mixing", np.zeros((k, D)), np.zeros((k, D)), W_V2, W_O2))
+    layers.append(Layer("mixing", np.zeros((k, D)), np.zeros((k, D)), select(Q, L.u.start),
+                        float(T) * select(Q, L.s.start).T))
     # layers 3..: query (s_q, 1, e_t); value: 1 number -> y
-    W_V = select(1, L.val.start)
-    W_O = np.zeros((D, 1))
-    W_O[L.y.start, 0] = 1.0
+    W_V, W_O = select(1, L.val.start), select(1, L.y.start).T
     for q in range(Q):
         W_Qq = np.zeros((k, D))
         W_Qq[0, L.s.start + q] = 1.0
@@ -329,9 +321,10 @@ def error_split(net, outer, F, X):
     target = evaluate_target(F, X, net.T)
     target = np.broadcast_to(target, (len(X), net.T))
     out = Z[-1][..., L.y.start]
-    superposition = np.broadcast_to(outer.represent(X), (len(X), net.T))
+    exact = outer.inner.inner_map(X)
+    superposition = np.broadcast_to(outer(exact.sum(axis=1)), (len(X), net.T))
     return {
-        "inner": float(np.abs(u - outer.inner.inner_map(X)).max()),
+        "inner": float(np.abs(u - exact).max()),
         "mixing": float(np.abs(Z[2][..., L.s] - u.sum(axis=1, keepdims=True)).max()),
         "outer": float(np.abs(superposition - target).max()),
         "compiled_vs_superposition": float(np.abs(out - superposition).max()),

@@ -12,23 +12,27 @@ subdivision of S^m (on S^1: arcs) and returns a :class:`Certificate`:
 Enclosures on a box [toolkit] (proofs in ``docs/theory/certify.rst``). Let P be the
 exact point of S^m at the box centre, R >= sup ``|x - P|`` over the box, ``a = lam P`` with
 lam the median key norm, and ``s~_j(z) = <k_j - a, z> + b_j`` the scores shifted by
-``<a, z>`` (the shift cancels in the softmax, except against the content tokens, which
-are kept exactly). Over the ball ``|z - P| <= R`` the shifted score moves by at most
-``|k_j - a| R``, which is ``lam |y_j - P| R``: small for the keys that matter, so boxes
-may be far larger than ``1/lam``.
+``<a, z>`` (the shift cancels in the softmax). The T content tokens are one more key
+(k = 0, value 0, multiplicity T). Over the ball ``|z - P| <= R`` the shifted score moves
+by at most ``|k_j - a| R``, which is ``lam |y_j - P| R``: small for the keys that matter, so
+boxes may be far larger than ``1/lam``.
 
 * far keys: those whose shifted score stays 40 below the best key's guaranteed score
-  carry total relative weight <= (count) e^-40, bounded en bloc;
-* the mean-value form: ``|e(x)| <= |e(P)| + R sqrt(S_k S_v) + (normal term) + |f(x) - f(P)|``
-  with ``grad h = sum_j w_j (k_j - a)(v_j - h) + a h w_T`` and Cauchy-Schwarz:
-  ``S_k >= sum w_j |k_j - a|^2``, ``S_v >= sum w_j |v_j - h|^2`` (bounded through any
-  fixed q by the variance inequality);
-* the convex form: ``e(x) = sum_j w_j (v_j - f(x)) - w_T f(x)`` with weights summing to 1,
-  so ``|e| <= max over significant keys of sup |v_j - f|`` plus the small weights.
+  carry total relative weight <= (count) e^-40, bounded en bloc; the halves of a box
+  only look at its near keys;
+* the weights are bounded on the ball from the scores' ranges, with the denominator
+  bounded below by Jensen's inequality around the weighted mean key;
+* the mean-value form: ``|e(x)| <= |e(P)| + R sqrt(S_k S_v) + |f(x) - f(P)|`` with
+  ``grad h = sum_j w_j (k_j - a)(v_j - h)`` and Cauchy-Schwarz;
+* the Taylor form: ``|e(x)| <= |e(P)| + |f(x) - f(P) - G (x - P)| + R eps_G + R^2/2 sup |h''|``
+  with G the gradient of the head at P, for f with partial derivatives;
+* the convex form: ``e(x) = sum_j w_j (v_j - f(x))`` with weights summing to 1, so
+  ``|e| <= max over significant keys of sup |v_j - f|`` plus the small weights.
 
-The box bound is the smaller of the two. f is enclosed with arb (a sympy expression,
-intersected with its mean-value form) or, for a plain callable, through a given
-Lipschitz constant.
+The box bound is the smallest of the three. Sums over keys run in float64 with proven
+outward margins (:mod:`spherical_approx._outward`: exp from arb tables, IEEE rounding
+bounds); f and the box geometry are enclosed with arb (a sympy expression, intersected
+with its mean-value form) or, for a plain callable, through a given Lipschitz constant.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._outward import U as _U
+from ._outward import exp_bounds, minus_bounds, sum_lower, sum_upper
 from ._validate import check_dimension, check_positive
 from .continuity import _box_to_balls, _face_boxes, _mean_value_enclosure, _split_box
 from .harmonics import coordinate_expr, sphere_symbols
@@ -113,24 +119,29 @@ def _norm(values):
 
 
 class _Enclosures:
-    """The head's prefix and the target, prepared for box enclosures."""
+    """The head's prefix and the target, prepared for box enclosures.
+
+    The T content tokens (score 0, value 0) are one more key ``k = 0`` with value 0 and
+    multiplicity T, so every formula treats them like prefix keys.
+    """
 
     def __init__(self, keys, biases, values, T, target, m, lipschitz):
         import flint
 
         self.flint = flint
-        self.K = np.asarray(keys, float)
-        self.b = np.asarray(biases, float)
-        self.V = np.asarray(values, float).reshape(len(self.K), -1)
-        self.T = float(T)
+        K = np.asarray(keys, float)
+        V = np.asarray(values, float).reshape(len(K), -1)
+        norms = np.linalg.norm(K, axis=1)
+        self.lam = float(np.median(norms)) if len(K) else 0.0
+        self.K = np.vstack([K, np.zeros((1, K.shape[1]))])
+        self.b = np.append(np.asarray(biases, float), 0.0)
+        self.V = np.vstack([V, np.zeros((1, V.shape[1]))])
+        self.mult = np.append(np.ones(len(K)), float(T))  # exact small integers
         self.m = m
         self.N = len(self.K)
-        norms = np.linalg.norm(self.K, axis=1)
-        self.lam = float(np.median(norms))
-        # |v_j| and max |v| rounded up (a relative 1e-12 covers the float rounding of the norm)
-        self.vnorm = np.linalg.norm(self.V, axis=1) * (1 + 1e-12)
-        self.vmax = float(self.vnorm.max()) if self.N else 0.0
-        self.kmax = float(norms.max()) * (1 + 1e-12) if self.N else 0.0
+        # max |v| and max |k| rounded up (a relative 1e-12 covers the float rounding of the norms)
+        self.vmax = float(np.linalg.norm(self.V, axis=1).max()) * (1 + 1e-12)
+        self.kmax = float(norms.max()) * (1 + 1e-12) if len(K) else 0.0
         self.d_out = self.V.shape[1]
         if isinstance(target, list):
             gens = sphere_symbols(m)
@@ -139,11 +150,12 @@ class _Enclosures:
         else:
             self.f_enclose, self.f_callable, self.L = None, target, float(lipschitz)
         self.key_evaluations = 0
+        self.e_far = float(exp_bounds(-_FAR_GAP)[1])  # an upper bound of e^-40
 
     # ------------------------------------------------------------------ pieces
 
     def _f_ball(self, P_balls, X_balls, P_float, R):
-        """(f(P) balls, sup |f(x) - f(P)| over the box as a float upper bound, sup |f| over the box)."""
+        """(f(P) balls, f over the box, sup |f(x) - f(P)| over the box, sup |f| over the box)."""
         arb = self.flint.arb
         if self.f_enclose is not None:
             fP = [enc(P_balls) for enc in self.f_enclose]
@@ -160,78 +172,141 @@ class _Enclosures:
         fmax = float(np.linalg.norm(val)) + var
         return fP, fX, var, fmax
 
-    def box(self, coords, P):
-        """(upper bound of |head - f| over the box, rigorous lower bound of |e(P)|, P in float).
+    def _f_linear_rest(self, coords, P, C):
+        """Upper bound of ``sup |f(x) - f(P) - C (x - P)|`` over the box (inf without partials).
+
+        Mean value theorem on the segment P..x, which lies in the coordinate box
+        (convex, holding both): per output, ``sum_i sup |d_i f - C_i| sup |x_i - P_i|``.
+        """
+        if self.f_enclose is None or any(enc.partials is None for enc in self.f_enclose):
+            return math.inf
+        arb = self.flint.arb
+        rests = []
+        for enc, row in zip(self.f_enclose, C):
+            total = arb(0)
+            for dG, c, x, p in zip(enc.partials, row, coords, P):
+                total += abs(dG(*coords) - float(c)) * abs(x - p)
+            rests.append(_upper(total))
+        return _norm(rests) * (1 + 1e-12)
+
+    def box(self, coords, P, candidates=None):
+        """Bounds over one box: (upper bound of ``|head - f|``, rigorous lower bound of ``|e(P)|``,
+        P in float, the near keys).
 
         ``coords`` enclose the box's points, ``P`` (tight balls) its exact centre point.
+        ``candidates``: the keys that may be near (a parent box's near keys); every other
+        key is known to be far on this box (docs/theory/certify.rst, "Far keys").
+        Sums over keys run in float64 with the outward margins of :mod:`._outward`.
         """
         arb = self.flint.arb
         Pf = np.array([float(p.mid()) for p in P])
         rho = math.sqrt(sum(float(p.rad()) ** 2 for p in P)) * (1 + 1e-12)  # |P - Pf|
         R = _norm([_upper(x - p) for x, p in zip(coords, P)]) * (1 + 1e-12)
-        a = self.lam * Pf  # the score shift (an exact binary vector)
+        a = self.lam * Pf  # the score shift
         anorm = float(np.linalg.norm(a)) * (1 + 1e-12)
+        idx = np.arange(self.N) if candidates is None else candidates
         # shifted scores <k_j - a, Pf> + b_j in float; the margin covers their rounding
-        Ka = self.K - a
-        d = np.linalg.norm(Ka, axis=1) * (1 + 1e-12) + 1e-15 * (self.kmax + anorm)
-        s = Ka @ Pf + self.b
-        err = 1e-12 * (1 + d + np.abs(self.b) + self.kmax + anorm)
+        A = self.K[idx] - a
+        d = np.linalg.norm(A, axis=1) * (1 + 1e-12) + 1e-15 * (self.kmax + anorm)
+        s = A @ Pf + self.b[idx]
+        # rounding of k - a and of the dot product with the bias: <= (m + 3) U (|k| + |a| + |b|) |Pf|
+        err = 2 * (self.m + 4) * _U * (1 + d + np.abs(self.b[idx]) + self.kmax + anorm)
         hi, lo = s + d * (R + rho) + err, s - d * (R + rho) - err  # over the ball |z - P| <= R
         S_lo = float(lo.max())
-        near = np.flatnonzero(hi >= S_lo - _FAR_GAP)
-        phi = arb(self.N - len(near)) * arb(-_FAR_GAP).exp()  # far weight relative to the near sum
-        self.key_evaluations += len(near)
-        # ------------------------------------------------------------- e(P) in arb, at the exact P
-        aP = sum((arb(float(al)) * pl for al, pl in zip(a, P)), arb(0))
-        Z, A = arb(0), [arb(0)] * self.d_out
-        for j in near:
-            sj = arb(float(self.b[j])) - aP - S_lo
-            for l, pl in enumerate(P):
-                sj += arb(float(self.K[j, l])) * pl
-            w = sj.exp()
-            Z += w
-            A = [Ai + w * float(self.V[j, k]) for k, Ai in enumerate(A)]
-        G = arb(0).union(phi * Z)  # far keys: weight in [0, phi Z], |value| <= vmax
-        Tc = self.T * (-aP - S_lo).exp()
-        hP = [(Ai + arb(0, 1) * G * self.vmax) / (Z + G + Tc) for Ai in A]
+        keep = hi >= S_lo - _FAR_GAP
+        near, far_count = idx[keep], float(self.mult.sum() - self.mult[idx[keep]].sum())
+        A, s, d, err, hi, lo = A[keep], s[keep], d[keep], err[keep], hi[keep], lo[keep]
+        mu, V, n = self.mult[near], self.V[near], len(near)
+        phi = far_count * self.e_far * (1 + 1e-12)  # far weight / near sum
+        self.key_evaluations += n
+        # one call for all exponentials: at P (scores +- d rho), over the box (lo, hi)
+        args = np.concatenate([minus_bounds(s - d * rho - err, S_lo)[0], minus_bounds(s + d * rho + err, S_lo)[1],
+                               minus_bounds(lo, S_lo)[0], minus_bounds(hi, S_lo)[1]])
+        e_lo, e_hi = exp_bounds(args)
+        # a product with an integer multiplicity rounds once: 1 -+ 4U covers it
+        wP_lo, wP_hi = e_lo[:n] * mu * (1 - 4 * _U), e_hi[n : 2 * n] * mu * (1 + 4 * _U)
+        wB_lo, wB_hi = e_lo[2 * n : 3 * n] * mu * (1 - 4 * _U), e_hi[3 * n :] * mu * (1 + 4 * _U)
+        # ------------------------------------------------------------- h(P) at the exact P
+        # centred form h = q0 + sum w (v - q0) / sum w: the weights' uncertainty meets |v - q0| only
+        ZP_lo, ZP_hi = sum_lower(wP_lo), sum_upper(wP_hi)
+        with np.errstate(invalid="ignore", over="ignore"):
+            q0 = (wP_lo @ V) / wP_lo.sum() if ZP_lo > 0 else np.zeros(self.d_out)
+        q0 = np.where(np.isfinite(q0), q0, 0.0)  # any float vector will do
+        Vc = V - q0  # rounding: |fl - (v - q0)| <= U |v - q0|, absorbed in slack below
+        with np.errstate(invalid="ignore"):
+            terms_lo = np.minimum(wP_lo[:, None] * Vc, wP_hi[:, None] * Vc)
+            terms_hi = np.maximum(wP_lo[:, None] * Vc, wP_hi[:, None] * Vc)
+        # signed sums: fl errs by <= gamma_n sum |terms| (and each product and difference by U)
+        slack = 4 * (n + 4) * _U * sum_upper(wP_hi[:, None] * np.abs(Vc))
+        # far keys: weight <= phi Z, |value - q0| <= vmax + |q0|
+        far_v = phi * ZP_hi * (self.vmax + float(np.abs(q0).max())) * (1 + 1e-12)
+        num_lo = terms_lo.sum(axis=0) - slack - far_v
+        num_hi = terms_hi.sum(axis=0) + slack + far_v
+        D_lo, D_hi = ZP_lo * (1 - 1e-12), ZP_hi * (1 + phi) * (1 + 1e-12)
+        hP, h_float = [], []
+        for c0, lo_k, hi_k in zip(q0, num_lo, num_hi):
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # inf/inf: no bound
+                r_lo, r_hi = min(lo_k / D_lo, lo_k / D_hi), max(hi_k / D_lo, hi_k / D_hi)
+            if not math.isfinite(r_hi - r_lo):
+                hP.append(arb(0, math.inf))
+                h_float.append(0.0)
+                continue
+            pad = 4 * _U * (abs(r_lo) + abs(r_hi)) + 1e-300  # the two divisions
+            hP.append(arb(float(c0)) + arb((r_lo + r_hi) / 2, (r_hi - r_lo) / 2 + pad))
+            h_float.append(float(c0) + (r_lo + r_hi) / 2)
+        q = np.array(h_float)
+        h_rad = _norm([_upper(h - float(c)) for h, c in zip(hP, q)]) * (1 + 1e-12)  # |h(P) - q|
         fP, fX, f_var, fmax = self._f_ball(P, coords, Pf, R)
         eP = [h - fv for h, fv in zip(hP, fP)]
         eP_upper = _norm([_upper(e) for e in eP]) * (1 + 1e-12)
         eP_lower = _norm([max(0.0, float(abs(e).lower())) if e.is_finite() else 0.0 for e in eP]) * (1 - 1e-12)
-        # ------------------------------------------------------------- weights over the box
-        T_lo = self.T * (-aP - anorm * R - S_lo).exp()
-        T_hi = self.T * (-aP + anorm * R - S_lo).exp()
-        Dlo = sum(((arb(float(lo[j])) - S_lo).exp() for j in near), arb(0)) + T_lo
-        wT = T_hi / (Dlo + T_hi) if self.T else arb(0)
-        w_hi = [(arb(float(hi[j])) - S_lo).exp() / Dlo for j in near]
-        # ------------------------------------------------------------- mean-value form
-        q = np.array([float(h.mid()) for h in hP])
-        dv2 = np.sum((self.V[near] - q) ** 2, axis=1) * (1 + 1e-12)
-        qn = float(np.linalg.norm(q)) * (1 + 1e-12)
-        S_k = sum((w * float(d[j] ** 2 * (1 + 1e-12)) for w, j in zip(w_hi, near)), arb(0))
-        S_k += phi * (self.kmax + anorm) ** 2
-        S_v = sum((w * float(v) for w, v in zip(w_hi, dv2)), arb(0)) + phi * (self.vmax + qn) ** 2
-        S_v += wT * wT * self.vmax**2
-        normal = anorm * (R * R / 2 + rho * R) * self.vmax * wT
-        mean_value = _upper(eP_upper + R * (S_k * S_v).sqrt() + normal + f_var)
-        # ------------------------------------------------------------- convex form
-        Flo = np.array([float(x.lower()) for x in fX])
-        Fhi = np.array([float(x.upper()) for x in fX])
-        Vn = self.V[near]
-        with np.errstate(over="ignore"):  # an unbounded enclosure of f gives inf, which is the right bound
-            c = np.sqrt(np.sum(np.maximum(np.abs(Vn - Flo), np.abs(Vn - Fhi)) ** 2, axis=1)) * (1 + 1e-12)
-        convex = math.inf
-        for gap in _SIGNIFICANCE:
-            sig = hi[near] >= S_lo - gap  # the best key is always significant
-            minor = sum((w_hi[i] for i in np.flatnonzero(~sig)), arb(0))
-            bound = (float(c[sig].max()) + minor * (float(c[~sig].max()) if (~sig).any() else 0.0)
-                     + phi * (self.vmax + fmax) + wT * fmax)
-            convex = min(convex, _upper(bound))
-        return min(mean_value, convex), eP_lower, Pf
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            # --------------------------------------------------------- weights over the box
+            # the denominator Z(z) on the ball, from below: each key at its lowest, or by Jensen
+            # Z(z) >= Z(P) exp(<kbar - a, z - P>) >= Z(P) exp(-B R), kbar the weighted mean key at P
+            wq_mid = (wP_lo + wP_hi) / 2 / ((D_lo + D_hi) / 2)
+            dw = (wP_hi / D_lo - wP_lo / D_hi) * (1 + 1e-12)
+            B = (float(np.linalg.norm(A.T @ wq_mid)) * (1 + 1e-12) + sum_upper(dw * d)
+                 + 4 * (n + 4) * _U * sum_upper(wq_mid * d) + phi * (self.kmax + anorm)) * (1 + 1e-12)
+            jensen = ZP_lo * max(0.0, 1 - B * R * (1 + 1e-12)) * (1 - 1e-12)  # e^-x >= 1 - x
+            Dlo = max(sum_lower(wB_lo) * (1 - 1e-12), jensen)
+            w_hi = wB_hi / Dlo * (1 + 1e-12)  # omega_j <= w_hi_j everywhere on the ball
+            vq = np.sqrt(np.sum((V - q) ** 2, axis=1)) * (1 + 1e-12)  # |v_j - q|
+            S_1 = sum_upper(w_hi * d) + phi * (self.kmax + anorm)
+            S_2 = sum_upper(w_hi * d**2) + phi * (self.kmax + anorm) ** 2
+            S_4 = sum_upper(w_hi * d**4) + phi * (self.kmax + anorm) ** 4
+            S_v = sum_upper(w_hi * vq**2) + phi * (self.vmax + float(np.linalg.norm(q))) ** 2
+            # ----------------------------------------------------------- mean-value form
+            mean_value = (eP_upper + R * math.sqrt(S_2 * S_v) + f_var) * (1 + 1e-12)
+            # ----------------------------------------------------------- Taylor form
+            # G = grad h(P) in float, and a bound of |grad h(P) - G| (weights known to ~1e-9)
+            G = A.T @ (wq_mid[:, None] * (V - q))  # (m+1, d_out)
+            # grad h(P) - G = sum (omega - w~) A (v - h) + sum w~ A (q - h) + far keys, |v - h| <= vq + h_rad
+            G_err = (sum_upper(dw * d * vq) + 2 * sum_upper(wP_hi / D_lo * d) * h_rad
+                     + 4 * (n + 4) * _U * sum_upper(wq_mid * d * vq) * 2
+                     + phi * (self.kmax + anorm) * (self.vmax + float(np.linalg.norm(q)) + h_rad)) * (1 + 1e-12)
+            second = (math.sqrt(S_4) + 2 * S_1 * math.sqrt(S_2)) * math.sqrt(S_v)
+            taylor = (eP_upper + R * G_err + self._f_linear_rest(coords, P, G.T)
+                      + R * R / 2 * second) * (1 + 1e-12)
+            # ----------------------------------------------------------- convex form
+            Flo = np.array([float(x.lower()) for x in fX])
+            Fhi = np.array([float(x.upper()) for x in fX])
+            c = np.sqrt(np.sum(np.maximum(np.abs(V - Flo), np.abs(V - Fhi)) ** 2, axis=1)) * (1 + 1e-12) + 1e-15
+            convex = math.inf
+            for gap in _SIGNIFICANCE:
+                sig = hi >= S_lo - gap  # the best key is always significant
+                minor = sum_upper(w_hi[~sig])
+                c_minor = float(c[~sig].max()) if (~sig).any() else 0.0
+                bound = (float(c[sig].max()) + minor * c_minor + phi * (self.vmax + fmax)) * (1 + 1e-12)
+                convex = min(convex, bound)
+        upper = min(mean_value, taylor, convex)
+        if not upper >= 0:  # nan (inf times 0 in an unbounded box): no bound
+            upper = math.inf
+        return upper, eP_lower, Pf, near
 
 
 def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, lipschitz=None,
-                      max_boxes=200000, max_seconds=300.0, tightness=1.5, prec=64, progress=None):
+                      max_boxes=2_000_000, max_seconds=300.0, tightness=1.5, prec=64, progress=None):
     """Prove (or refute) ``sup over S^m of |head(x) - f(x)| <= eps`` for a compiled head.
 
     Parameters
@@ -302,18 +377,22 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
         heap, counter, boxes = [], 0, 0
         best_lower, witness = 0.0, None
 
-        def push(box):
+        def push(box, candidates=None):
             nonlocal counter, boxes, best_lower, witness
             axis, sign, lo, hi = box
             coords, _ = _box_to_balls(axis, sign, lo, hi)
             mid = (lo + hi) / 2
             centre, _ = _box_to_balls(axis, sign, mid, mid)  # the exact centre point, as tight balls
-            up, low, point = enc.box(coords, centre)
+            up, low, point, near = enc.box(coords, centre, candidates)
             boxes += 1
             if low > best_lower:
                 best_lower, witness = low, point
             counter += 1
-            heapq.heappush(heap, (-up, counter, box))
+            # the halves of this box only need its near keys as candidates; any superset will
+            # do, so a box keeps its parent's array unless its own is much smaller (memory)
+            if candidates is None or len(near) < 0.7 * len(candidates):
+                candidates = near.astype(np.int32)
+            heapq.heappush(heap, (-up, counter, box, candidates))
 
         for box in _face_boxes(m):
             push(box)
@@ -330,8 +409,9 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
                 status = "proved" if top <= eps else "undecided"
                 notes.append(f"budget reached ({boxes} boxes, {time.perf_counter() - t0:.0f} s)")
                 break
-            for half in _split_box(heapq.heappop(heap)[2]):
-                push(half)
+            _, _, parent, near = heapq.heappop(heap)
+            for half in _split_box(parent):
+                push(half, near)
             if progress and boxes % 2000 < 2:
                 progress(boxes, top, best_lower)
         upper = -heap[0][0] if heap else math.inf

@@ -326,9 +326,12 @@ def _mean_value_enclosure(expr, gens):
     import flint
 
     value = arb_function(expr, gens)
+    # differentiate with real symbols: then d|x|/dx is sign(x), which has an arb enclosure
+    real = sympy.symbols(f"_r0:{len(gens)}", real=True)
+    to_real, back = dict(zip(gens, real)), dict(zip(real, gens))
     try:
-        partials = [arb_function(sympy.diff(expr, g), gens) for g in gens]
-    except ValueError:  # not differentiable (e.g. Abs gives DiracDelta): naive enclosure only
+        partials = [arb_function(sympy.diff(expr.subs(to_real), r).subs(back), gens) for r in real]
+    except (ValueError, TypeError):  # not differentiable (e.g. DiracDelta): naive enclosure only
         partials = None
 
     def enclose(coords):
@@ -342,6 +345,7 @@ def _mean_value_enclosure(expr, gens):
         both = naive.intersection(mv) if naive.overlaps(mv) else mv
         return both
 
+    enclose.partials = partials  # arb functions of the coordinates, or None
     return enclose
 
 

@@ -81,3 +81,80 @@ def test_bad_input():
         certify_sup_error(a, [x0, x1], 0.1)
     with pytest.raises(ValueError, match="prefix"):
         certify_sup_error(a.head, x0 * x1, 0.1)
+
+
+@pytest.fixture(scope="module")
+def quad_s2():
+    f = sympy.Abs(x0) + x1 * x2
+    return f, sa.approximate(f, 2, 0.3, method="quadrature")
+
+
+def test_s2_perturbed_token_is_refuted_and_the_witness_is_real(quad_s2):
+    f, a = quad_s2
+    pre = a.prefix_data
+    values = pre.values.copy()
+    j = int(np.argmax(pre.keys @ np.array([0.6, 0.0, 0.8])))  # the token nearest a smooth point
+    values[j] += 5.0
+    bad = Prefix(pre.keys, pre.biases, values)
+    cert = certify_sup_error(a.head, f, 0.3, m=2, prefix=bad, context_tokens=a.context_tokens, max_seconds=60)
+    assert cert.status == "refuted" and cert.lower > 0.3
+    w = cert.witness[None, :]
+    err = abs(a.head(w, bad, a.context_tokens)[0, 0] - float(f.subs(dict(zip((x0, x1, x2), w[0])))))
+    assert err > 0.3 and 0 <= err - cert.lower < 1e-9
+
+
+def test_s2_bound_holds_at_every_sampled_point_of_each_box(quad_s2):
+    # the box bounds (all three forms) against the true error at points inside each box
+    from spherical_approx.certify import _Enclosures
+    from spherical_approx.constructions import Target
+    from spherical_approx.continuity import _box_to_balls
+    import flint
+
+    f, a = quad_s2
+    pre = a.prefix_data
+    enc = _Enclosures(pre.keys, pre.biases, pre.values, a.context_tokens, Target(f, 2).exprs, 2, None)
+    rng = np.random.default_rng(11)
+    failures = []
+    with flint.ctx.workprec(64):
+        for _ in range(40):
+            axis, sign = int(rng.integers(3)), float(rng.choice([-1, 1]))
+            half = 10 ** rng.uniform(-3, -1)
+            centre = rng.uniform(-1 + half, 1 - half, 2)
+            lo, hi = centre - half, centre + half
+            coords, _ = _box_to_balls(axis, sign, lo, hi)
+            mid, _ = _box_to_balls(axis, sign, centre, centre)
+            up, low, _, near = enc.box(coords, mid)
+            # the near keys of a box, passed as candidates, give the same bound on a half
+            v = rng.uniform(lo, hi, (200, 2))
+            X = np.insert(v, axis, sign, axis=1)
+            X /= np.linalg.norm(X, axis=1, keepdims=True)
+            err = np.abs(a.head(X, pre, a.context_tokens)[:, 0] - np.abs(X[:, 0]) - X[:, 1] * X[:, 2])
+            if not (err.max() <= up and low <= err.max() + 1e-9):
+                failures.append((axis, sign, lo, hi, up, low, err.max()))
+    assert not failures, failures[:3]
+
+
+def test_candidates_from_a_parent_give_a_valid_bound(quad_s2):
+    from spherical_approx.certify import _Enclosures
+    from spherical_approx.constructions import Target
+    from spherical_approx.continuity import _box_to_balls, _split_box
+    import flint
+
+    f, a = quad_s2
+    pre = a.prefix_data
+    enc = _Enclosures(pre.keys, pre.biases, pre.values, a.context_tokens, Target(f, 2).exprs, 2, None)
+    box = (2, 1.0, np.array([0.2, -0.1]), np.array([0.3, 0.0]))
+    with flint.ctx.workprec(64):
+        def bound(b, cand=None):
+            coords, _ = _box_to_balls(*b)
+            mid = (b[2] + b[3]) / 2
+            centre, _ = _box_to_balls(b[0], b[1], mid, mid)
+            return enc.box(coords, centre, cand)
+
+        *_, near = bound(box)
+        assert len(near) < enc.N
+        for half in _split_box(box):
+            full, inherited = bound(half), bound(half, near)
+            # the same near keys are found; the bound is the same up to the far-count term
+            assert set(inherited[3]) == set(full[3])
+            assert inherited[0] == pytest.approx(full[0], rel=1e-9)

@@ -18,10 +18,12 @@ TARGETS = {1: sympy.Abs(X[0]) + X[0] * X[1], 2: sympy.Abs(X[0]) + X[1] * X[2]}
 @claim(
     "certify.default_heads",
     "The default delta-net and quadrature heads are within eps of f on all of S^m, proved by branch and bound "
-    "with ball arithmetic; the proved bound is within a factor 2 of the sampled maximum error",
+    "with ball arithmetic and float sums with proven rounding margins; on S^1 the proved bound is within a "
+    "factor 2 of the sampled maximum error, on S^2 the factor reached within the budget is reported",
     "[toolkit]", GROUP,
-    params={"cases": [(1, 0.01, "quadrature"), (1, 0.01, "delta_net")], "max_seconds": 120},
-    quick={"cases": [(1, 0.05, "quadrature")], "max_seconds": 60},
+    params={"cases": [(1, 0.01, "quadrature"), (1, 0.01, "delta_net"), (2, 0.1, "quadrature"),
+                      (2, 0.1, "delta_net")], "max_seconds": {1: 60, 2: 300}},
+    quick={"cases": [(1, 0.05, "quadrature")], "max_seconds": {1: 60}},
     case_fields=("m", "eps", "method"),
 )
 def _default_heads(p):
@@ -29,14 +31,18 @@ def _default_heads(p):
     for m, eps, method in p["cases"]:
         f = TARGETS[m]
         a = approximate(f, m, eps, method=method)
-        cert = certify_sup_error(a, f, eps, max_seconds=p["max_seconds"])
+        # on S^2 the budget goes to tightening once eps is proved; stop at a factor 2
+        cert = certify_sup_error(a, f, eps, max_seconds=p["max_seconds"][m], max_boxes=2_000_000,
+                                 tightness=1.5 if m == 1 else 1.9)
         sampled = sampled_sup_error(a, f, m, samples=20000)
         # the sampled error is a lower bound of the sup: above the proved bound it would expose a bug
-        ok &= cert.proved and sampled <= cert.upper <= 2 * sampled
+        ok &= cert.proved and sampled <= cert.upper
+        if m == 1:
+            ok &= cert.upper <= 2 * sampled
         rows.append(f"S^{m} {method} N={a.prefix_length}: sup <= {cert.upper:.3g} (sampled {sampled:.3g}, "
-                    f"{cert.boxes} boxes, {cert.seconds:.1f} s) [{cert.status}]")
-    return Result("proved <= eps; sampled max <= bound <= 2 x sampled max", "; ".join(rows), ok,
-                  "f = |x0| + x0 x1 on S^1; cubed-sphere boxes, arb at 64 bits")
+                    f"ratio {cert.upper / sampled:.2f}, {cert.boxes} boxes, {cert.seconds:.1f} s) [{cert.status}]")
+    return Result("proved <= eps and sampled max <= bound; on S^1 bound <= 2 x sampled max", "; ".join(rows), ok,
+                  "f = |x0| + x0 x1 on S^1, |x0| + x1 x2 on S^2; cubed-sphere boxes")
 
 
 @claim(

@@ -1,0 +1,104 @@
+"""Float64 arrays with rigorous outward error margins (used by :mod:`spherical_approx.certify`).
+
+Only IEEE 754 round-to-nearest is assumed: ``fl(x op y) = (x op y)(1 + e)`` with
+``|e| <= U = 2^-53`` for + - * / and sqrt [classical]. numpy's ``exp`` is *not* trusted
+(it is not correctly rounded); :func:`exp_bounds` builds exp from tables of arb
+enclosures and float products with explicit margins. The proofs are in
+``docs/theory/certify.rst`` (section "Float enclosures").
+
+Examples
+--------
+>>> import numpy as np
+>>> lo, hi = exp_bounds(np.array([-1.0, 0.0, 2.5]))
+>>> bool(np.all(lo <= np.exp([-1.0, 0.0, 2.5]))), bool(np.all(np.exp([-1.0, 0.0, 2.5]) <= hi))
+(True, True)
+>>> float(hi[1] / lo[1] - 1) < 1e-8
+True
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+U = 2.0**-53  # unit roundoff of float64
+_BITS = 10  # bits per table: exp(x_q) = E0[int] E1[j 2^-10] E2[k 2^-20] E3[l 2^-30] E4[i 2^-40]
+_LEVELS = 4
+_STEP = 2.0 ** (-_LEVELS * _BITS)  # quantisation of the argument
+_X_MIN, _X_MAX = -700, 700  # below: exp in [0, E0[-700]]; above: inf (no overflow guessing)
+
+
+@functools.lru_cache(maxsize=1)
+def _tables():
+    """(lo, hi) float tables whose entries enclose exp at the table points (from arb at 128 bits)."""
+    import flint
+
+    def enclose(points):
+        lo, hi = np.empty(len(points)), np.empty(len(points))
+        with flint.ctx.workprec(128):
+            for i, p in enumerate(points):
+                e = flint.arb(p).exp()
+                # float() of an endpoint rounds to nearest; one extra ulp outward makes it a bound
+                lo[i] = np.nextafter(float(e.lower()), 0.0)
+                hi[i] = np.nextafter(float(e.upper()), np.inf)
+        return lo, hi
+
+    ints = enclose(range(_X_MIN, _X_MAX + 1))
+    fracs = [enclose([j * 2.0 ** (-_BITS * level) for j in range(2**_BITS)]) for level in range(1, _LEVELS + 1)]
+    return ints, fracs
+
+
+def exp_bounds(x):
+    """Arrays ``lo <= exp(x) <= hi`` (elementwise) for a float array x.
+
+    ``x_q = floor(x / 2^-40) 2^-40`` is exact and ``x_q <= x < x_q + 2^-40``; exp(x_q) is a
+    product of five table entries (integer part and four 10-bit fractions). The four
+    float products err by at most ``(1 + U)^4``; the factors ``1 -+ 2^-48`` cover that,
+    and ``1 + 2^-39`` covers ``e^(2^-40)``. Below -700 the lower bound is 0; above 700 the
+    upper bound is inf.
+    """
+    x = np.asarray(x, dtype=float)
+    (ilo, ihi), fracs = _tables()
+    xs = np.where(np.isnan(x), 0.0, x)  # nan is answered [0, inf] below
+    n = np.floor(np.minimum(np.maximum(xs, _X_MIN), _X_MAX + 1) / _STEP)  # exact: scaling by 2^40, |n| < 2^50
+    i = np.floor(n * _STEP)
+    rest = (n - i / _STEP).astype(np.int64)  # in [0, 2^40)
+    k = (i - _X_MIN).astype(np.int64)
+    k = np.minimum(k, len(ilo) - 1)
+    lo, hi = ilo[k], ihi[k]
+    for level, (flo, fhi) in enumerate(fracs):
+        j = (rest >> (_BITS * (_LEVELS - 1 - level))) & (2**_BITS - 1)
+        lo, hi = lo * flo[j], hi * fhi[j]
+    lo = lo * (1 - 2.0**-48)
+    hi = hi * (1 + 2.0**-48) * (1 + 2.0**-39)
+    below, above = x < _X_MIN, (x > _X_MAX) | np.isnan(x)
+    lo = np.where(below | above, 0.0, lo)
+    hi = np.where(below, ihi[0], np.where(above, np.inf, hi))
+    return lo, hi
+
+
+def sum_upper(a):
+    """An upper bound of the exact sum of a nonnegative float array (any summation order).
+
+    ``|fl(sum) - sum| <= gamma_(n-1) sum`` with ``gamma_n = n U / (1 - n U)`` [classical,
+    Higham 2002, (4.4)]; the factor ``1 + 4(n+1)U`` and the rounding of that product
+    stay above it while ``n U < 0.01``, which holds for any array that fits in memory.
+    """
+    a = np.asarray(a, dtype=float)
+    n = a.size
+    return float(a.sum()) * (1 + 4 * (n + 1) * U)
+
+
+def sum_lower(a):
+    """A lower bound of the exact sum of a nonnegative float array (see :func:`sum_upper`)."""
+    a = np.asarray(a, dtype=float)
+    n = a.size
+    return float(a.sum()) * (1 - 4 * (n + 1) * U)
+
+
+def minus_bounds(x, c):
+    """``lo <= x - c <= hi`` for float x (array) and c: the rounding of x - c and of the margin."""
+    t = np.asarray(x, dtype=float) - c
+    m = 2.0**-50 * (np.abs(x) + abs(c))
+    return t - m, t + m

@@ -209,8 +209,9 @@ class _Enclosures:
         A = self.K[idx] - a
         d = np.linalg.norm(A, axis=1) * (1 + 1e-12) + 1e-15 * (self.kmax + anorm)
         s = A @ Pf + self.b[idx]
-        # rounding of k - a and of the dot product with the bias: <= (m + 3) U (|k| + |a| + |b|) |Pf|
-        err = 2 * (self.m + 4) * _U * (1 + d + np.abs(self.b[idx]) + self.kmax + anorm)
+        # rounding of k - a, of the dot product with the bias (<= (m + 3) U (|k| + |a| + |b|) |Pf|)
+        # and of the three additions that form lo, hi and the scores at P (<= 9 U (1 + d + |b|))
+        err = 4 * (self.m + 4) * _U * (1 + d + np.abs(self.b[idx]) + self.kmax + anorm)
         hi, lo = s + d * (R + rho) + err, s - d * (R + rho) - err  # over the ball |z - P| <= R
         S_lo = float(lo.max())
         keep = hi >= S_lo - _FAR_GAP
@@ -299,9 +300,8 @@ class _Enclosures:
                 c_minor = float(c[~sig].max()) if (~sig).any() else 0.0
                 bound = (float(c[sig].max()) + minor * c_minor + phi * (self.vmax + fmax)) * (1 + 1e-12)
                 convex = min(convex, bound)
-        upper = min(mean_value, taylor, convex)
-        if not upper >= 0:  # nan (inf times 0 in an unbounded box): no bound
-            upper = math.inf
+        # a form that gave nan (inf times 0 on a huge box) gives no bound; the others still count
+        upper = min((b for b in (mean_value, taylor, convex) if b >= 0), default=math.inf)
         return upper, eP_lower, Pf, near
 
 

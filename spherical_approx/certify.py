@@ -155,14 +155,16 @@ class _Enclosures:
     # ------------------------------------------------------------------ pieces
 
     def _f_ball(self, P_balls, X_balls, P_float, R):
-        """(f(P) balls, f over the box, sup |f(x) - f(P)| over the box, sup |f| over the box)."""
+        """(f(P) balls, f over the box, sup |f(x) - f(P)| over the box, sup |f| over the box,
+        f's partial derivatives over the box per output or None)."""
         arb = self.flint.arb
         if self.f_enclose is not None:
             fP = [enc(P_balls) for enc in self.f_enclose]
-            fX = [enc(X_balls) for enc in self.f_enclose]
+            fX, grads = zip(*(enc.with_gradient(X_balls) for enc in self.f_enclose))
             var = _norm([_upper(x - p) for x, p in zip(fX, fP)])
             fmax = _norm([_upper(x) for x in fX])
-            return fP, fX, var * (1 + 1e-12), fmax * (1 + 1e-12)
+            grads = None if any(g is None for g in grads) else grads
+            return fP, fX, var * (1 + 1e-12), fmax * (1 + 1e-12), grads
         # callable: evaluated in float64 at P, widened by L times the geodesic radius
         val = np.asarray(self.f_callable(P_float[None, :]), float).reshape(-1)
         geo = 2 * math.asin(min(1.0, R / 2)) * (1 + 1e-12)
@@ -170,22 +172,23 @@ class _Enclosures:
         fP = [arb(float(v)) for v in val]
         fX = [arb(float(v), var) for v in val]
         fmax = float(np.linalg.norm(val)) + var
-        return fP, fX, var, fmax
+        return fP, fX, var, fmax, None
 
-    def _f_linear_rest(self, coords, P, C):
+    def _f_linear_rest(self, grads, coords, P, C):
         """Upper bound of ``sup |f(x) - f(P) - C (x - P)|`` over the box (inf without partials).
 
         Mean value theorem on the segment P..x, which lies in the coordinate box
-        (convex, holding both): per output, ``sum_i sup |d_i f - C_i| sup |x_i - P_i|``.
+        (convex, holding both): per output, ``sum_i sup |d_i f - C_i| sup |x_i - P_i|``,
+        with ``grads`` the partials' enclosures over that box (from :meth:`_f_ball`).
         """
-        if self.f_enclose is None or any(enc.partials is None for enc in self.f_enclose):
+        if grads is None:
             return math.inf
         arb = self.flint.arb
         rests = []
-        for enc, row in zip(self.f_enclose, C):
+        for grad, row in zip(grads, C):
             total = arb(0)
-            for dG, c, x, p in zip(enc.partials, row, coords, P):
-                total += abs(dG(*coords) - float(c)) * abs(x - p)
+            for g, c, x, p in zip(grad, row, coords, P):
+                total += abs(g - float(c)) * abs(x - p)
             rests.append(_upper(total))
         return _norm(rests) * (1 + 1e-12)
 
@@ -257,7 +260,7 @@ class _Enclosures:
             h_float.append(float(c0) + (r_lo + r_hi) / 2)
         q = np.array(h_float)
         h_rad = _norm([_upper(h - float(c)) for h, c in zip(hP, q)]) * (1 + 1e-12)  # |h(P) - q|
-        fP, fX, f_var, fmax = self._f_ball(P, coords, Pf, R)
+        fP, fX, f_var, fmax, f_grads = self._f_ball(P, coords, Pf, R)
         eP = [h - fv for h, fv in zip(hP, fP)]
         eP_upper = _norm([_upper(e) for e in eP]) * (1 + 1e-12)
         eP_lower = _norm([max(0.0, float(abs(e).lower())) if e.is_finite() else 0.0 for e in eP]) * (1 - 1e-12)
@@ -287,7 +290,7 @@ class _Enclosures:
                      + 4 * (n + 4) * _U * sum_upper(wq_mid * d * vq) * 2
                      + phi * (self.kmax + anorm) * (self.vmax + float(np.linalg.norm(q)) + h_rad)) * (1 + 1e-12)
             second = (math.sqrt(S_4) + 2 * S_1 * math.sqrt(S_2)) * math.sqrt(S_v)
-            taylor = (eP_upper + R * G_err + self._f_linear_rest(coords, P, G.T)
+            taylor = (eP_upper + R * G_err + self._f_linear_rest(f_grads, coords, P, G.T)
                       + R * R / 2 * second) * (1 + 1e-12)
             # ----------------------------------------------------------- convex form
             Flo = np.array([float(x.lower()) for x in fX])

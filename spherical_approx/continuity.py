@@ -334,18 +334,23 @@ def _mean_value_enclosure(expr, gens):
     except (ValueError, TypeError):  # not differentiable (e.g. DiracDelta): naive enclosure only
         partials = None
 
-    def enclose(coords):
+    def with_gradient(coords):
+        """(enclosure of expr, enclosures of its partial derivatives over the box, or None)."""
         naive = value(*coords)
         if partials is None:
-            return naive
+            return naive, None
         mids = [flint.arb(c.mid()) for c in coords]
+        grad = [dG(*coords) for dG in partials]
         mv = value(*mids)
-        for dG, c, mid in zip(partials, coords, mids):
-            mv = mv + dG(*coords) * (c - mid)
+        for g, c, mid in zip(grad, coords, mids):
+            mv = mv + g * (c - mid)
         both = naive.intersection(mv) if naive.overlaps(mv) else mv
-        return both
+        return both, grad
 
-    enclose.partials = partials  # arb functions of the coordinates, or None
+    def enclose(coords):
+        return with_gradient(coords)[0]
+
+    enclose.with_gradient = with_gradient  # callers that also need the partials get them free
     return enclose
 
 

@@ -21,7 +21,7 @@ from ..claims import Result, claim
 GROUP = "seq2seq"
 
 
-def _targets(T):
+def targets(T):
     """The four targets of the issue: three shared by all positions, one per position."""
     return {
         "sum of products": lambda X: sum(X[:, p] * X[:, (p + 1) % T] for p in range(T)) / T,
@@ -105,7 +105,7 @@ def _seq2seq(p):
         X = grid(T, size) if kind == "grid" else np.random.default_rng(T).random((size, T))
         inner = InnerFunction(T)
         nets, outputs = {}, {}
-        for name, F in _targets(T).items():
+        for name, F in targets(T).items():
             t0 = time.perf_counter()
             outer = sprecher_outer(inner, F)
             net = compile_transformer(outer)

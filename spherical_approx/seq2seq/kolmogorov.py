@@ -191,8 +191,7 @@ class InnerFunction:
         The images are exact: ``psi(d + delta) = psi(d) + (gamma-2) sum_{r>level}
         gamma^-beta(r)`` because every digit of ``d + delta`` beyond the level is gamma-2.
         """
-        cubes = good_cubes(self, level)
-        start = (self.alphas * self.table(level)[cubes.node_index]).sum(axis=1)
+        start = good_cubes(self, level).image_starts
         end = start + self.image_width(level)
         order = np.argsort(start)
         return float((start[order][1:] - end[order][:-1]).min())
@@ -210,10 +209,11 @@ def _check_sequences(X, T):
 
 
 class _Cubes:
-    """Good cubes of one level: starts (N, T) in [0, 1)^T and node indices into the table."""
+    """Good cubes of one level: starts (N, T) in [0, 1)^T, their side, and the left ends
+    of their images ``sum_p alpha_p psi(start_p)`` (N,)."""
 
-    def __init__(self, starts, node_index, width):
-        self.starts, self.node_index, self.width = starts, node_index, width
+    def __init__(self, starts, width, image_starts):
+        self.starts, self.width, self.image_starts = starts, width, image_starts
 
 
 def good_cubes(inner, level):
@@ -223,7 +223,8 @@ def good_cubes(inner, level):
     if n**inner.T > 2_000_000:
         raise ValueError(f"level {level} has {n ** inner.T} cubes for T = {inner.T}; too many")
     idx = np.array(list(itertools.product(range(n), repeat=inner.T)), dtype=np.int64)
-    return _Cubes(idx / n, idx, (g - 2) / (g - 1) / n)
+    image_starts = (inner.alphas * inner.table(level)[idx]).sum(axis=1)
+    return _Cubes(idx / n, (g - 2) / (g - 1) / n, image_starts)
 
 
 class OuterFunctions:
@@ -311,8 +312,7 @@ def sprecher_outer(inner, F, level=None, sweeps=2):
     level = check_int(level, "level", minimum=1)
     sweeps = check_int(sweeps, "sweeps", minimum=0)
     cubes = good_cubes(inner, level)
-    images = (inner.alphas * inner.table(level)[cubes.node_index]).sum(axis=1)
-    images = images + inner.image_width(level) / 2
+    images = cubes.image_starts + inner.image_width(level) / 2
     a = float(inner.a)
     order = np.argsort(images, kind="stable")
     sorted_images = images[order]  # one array: the images do not depend on q

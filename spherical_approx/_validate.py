@@ -41,13 +41,19 @@ def check_positive(value, name: str, allow_zero: bool = False) -> float:
 def check_points(X, m: int, name: str = "X", unit: bool = True) -> np.ndarray:
     """Return ``X`` as a float64 array of shape (k, m+1) of finite unit rows.
 
-    A single point of shape (m+1,) is accepted and promoted to (1, m+1).
+    A single point of shape (m+1,) is accepted and promoted to (1, m+1). Rows
+    must have norm 1 within :data:`UNIT_TOL` (float64 input) or within
+    ``16 (m+1)`` machine epsilons of a lower-precision input dtype (float32).
     """
     arr = np.asarray(X)
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
         raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real, got a complex array")
+    # a unit vector stored in a lower precision is unit only to that precision
+    tol = UNIT_TOL
+    if np.issubdtype(arr.dtype, np.floating) and np.finfo(arr.dtype).eps > np.finfo(np.float64).eps:
+        tol = max(UNIT_TOL, 16 * (m + 1) * float(np.finfo(arr.dtype).eps))
     arr = arr.astype(float, copy=False)
     if arr.ndim == 1:
         arr = arr[None, :]
@@ -60,9 +66,9 @@ def check_points(X, m: int, name: str = "X", unit: bool = True) -> np.ndarray:
     if unit and arr.shape[0]:
         dev = np.abs(np.linalg.norm(arr, axis=1) - 1.0)
         worst = int(np.argmax(dev))
-        if dev[worst] > UNIT_TOL:
+        if not dev[worst] <= tol:
             raise ValueError(
-                f"{name} must hold unit vectors (|x| = 1 within {UNIT_TOL:g}); "
+                f"{name} must hold unit vectors (|x| = 1 within {tol:g}); "
                 f"row {worst} has norm {np.linalg.norm(arr[worst]):.12g}"
             )
     return arr

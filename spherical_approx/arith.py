@@ -45,7 +45,7 @@ import numpy as np
 import scipy.special as sc
 import sympy
 
-__all__ = ["Backend", "get_backend", "BACKENDS", "DEFAULT_DPS"]
+__all__ = ["Backend", "get_backend", "BACKENDS", "DEFAULT_DPS", "NonAnalyticFunction"]
 
 #: Default decimal digits for the "mp" and "arb" backends.
 DEFAULT_DPS = 30
@@ -142,6 +142,10 @@ class Backend:
     def gamma(self, x):
         raise NotImplementedError
 
+    def loggamma(self, x):
+        """``log Gamma(x)`` for x > 0."""
+        raise NotImplementedError
+
     def betainc(self, a, b, x):
         """Regularised incomplete beta function I_x(a, b)."""
         raise NotImplementedError
@@ -185,6 +189,9 @@ class ExactBackend(Backend):
 
     def gamma(self, x):
         return sympy.gamma(x)
+
+    def loggamma(self, x):
+        return sympy.loggamma(x)
 
     def betainc(self, a, b, x):
         return sympy.betainc_regularized(a, b, 0, x)
@@ -232,6 +239,9 @@ class MpBackend(Backend):
 
     def gamma(self, x):
         return self.ctx.gamma(x)
+
+    def loggamma(self, x):
+        return self.ctx.loggamma(x)
 
     def betainc(self, a, b, x):
         return self.ctx.betainc(a, b, 0, x, regularized=True)
@@ -291,6 +301,9 @@ class ArbBackend(Backend):
     def gamma(self, x):
         return self._arb(x).gamma()
 
+    def loggamma(self, x):
+        return self._arb(x).lgamma()
+
     def betainc(self, a, b, x):
         return self._arb(x).beta_lower(self._arb(a), self._arb(b), regularized=1)
 
@@ -326,6 +339,7 @@ class FloatBackend(Backend):
     cos = staticmethod(np.cos)
     sin = staticmethod(np.sin)
     gamma = staticmethod(sc.gamma)
+    loggamma = staticmethod(sc.gammaln)
 
     def betainc(self, a, b, x):
         return sc.betainc(a, b, x)
@@ -423,6 +437,8 @@ def compile_expression(expr, symbols, backend="float", dps=None, complex_balls=F
                  sympy.Abs: abs, sympy.sign: _arb_sign}
         sqrt = method("sqrt")
         minimum, maximum = (lambda a, b: a.min(b)), (lambda a, b: a.max(b))
+        if complex_balls:
+            unary, sqrt, minimum, maximum = _analytic_acb_functions(flint)
     else:
         def const_rational(p, q):
             return lambda: B.rational(p, q)
@@ -454,6 +470,8 @@ def compile_expression(expr, symbols, backend="float", dps=None, complex_balls=F
         return run
 
     def build(e):
+        if complex_balls and isinstance(e, _NOT_ANALYTIC):
+            raise NonAnalyticFunction(f"{type(e).__name__} is not analytic (in {expr})")
         if e in index:
             i = index[e]
             return lambda args: args[i]
@@ -478,12 +496,16 @@ def compile_expression(expr, symbols, backend="float", dps=None, complex_balls=F
             if ex.is_Integer:
                 k = int(ex)
                 pw = _arb_int_power if B.name == "arb" and not complex_balls else (lambda v, n: v**n)
+                if k < 0 and complex_balls:  # a pole: finite only when the base is bounded away from 0
+                    return lambda args: _acb_reciprocal(pw(base(args), -k))
                 return (lambda args: pw(base(args), k)) if k >= 0 else (lambda args: 1 / pw(base(args), -k))
             if ex == sympy.Rational(1, 2):
                 return lambda args: sqrt(base(args))
             if ex == sympy.Rational(-1, 2):
                 return lambda args: 1 / sqrt(base(args))
             power = build(ex)
+            if complex_balls:  # principal branch: analytic where the base keeps Re > 0
+                return lambda args: _acb_guard(base(args), lambda b: (power(args) * b.log()).exp())
             return lambda args: base(args) ** power(args)
         if isinstance(e, sympy.Min):
             return fold([build(a) for a in e.args], minimum)
@@ -496,6 +518,61 @@ def compile_expression(expr, symbols, backend="float", dps=None, complex_balls=F
 
     compiled = build(sympy.sympify(expr))
     return lambda *args: compiled(args)
+
+
+class NonAnalyticFunction(ValueError):
+    """An expression compiled for complex balls uses a function that is not analytic (Abs, sign, Max, ...)."""
+
+
+_NOT_ANALYTIC = (sympy.Abs, sympy.sign, sympy.Min, sympy.Max, sympy.floor, sympy.ceiling, sympy.Piecewise,
+                 sympy.Heaviside, sympy.Mod, sympy.frac, sympy.atan2, sympy.re, sympy.im, sympy.arg)
+
+
+def _acb_indeterminate():
+    import flint
+
+    return flint.acb(flint.arb("nan"), flint.arb("nan"))
+
+
+def _acb_guard(z, op):
+    """op(z) for a principal-branch function (sqrt, log, powers) when the ball z lies in
+    Re z > 0, where the branch is analytic; an indeterminate ball otherwise."""
+    return op(z) if z.real > 0 else _acb_indeterminate()
+
+
+def _acb_reciprocal(z):
+    """1/z when the ball z excludes 0 (then 1/z is analytic on it); indeterminate otherwise."""
+    return 1 / z if not z.contains(0) else _acb_indeterminate()
+
+
+def _analytic_acb_functions(flint):
+    """The complex-ball functions of :func:`compile_expression` with ``complex_balls=True``.
+
+    Each returns a finite ball only when the function is *analytic* on the whole
+    input ball (entire functions always; branch functions away from their cuts,
+    meromorphic ones away from their poles); otherwise an indeterminate ball.
+    A finite result over a polydisc is thus a proof of analyticity there, which
+    Cauchy estimates and rigorous contour integration rely on. Functions that are
+    not analytic at all (Abs, sign, Min, Max, ...) raise :class:`NonAnalyticFunction`
+    when the expression is compiled.
+    """
+    def atan(z):  # principal atan: cuts on the imaginary axis at |Im z| >= 1
+        return z.atan() if -1 < z.imag < 1 else _acb_indeterminate()
+
+    def tan(z):
+        c = z.cos()
+        return z.sin() * _acb_reciprocal(c) if not c.contains(0) else _acb_indeterminate()
+
+    def tanh(z):
+        c = z.cosh()
+        return z.sinh() * _acb_reciprocal(c) if not c.contains(0) else _acb_indeterminate()
+
+    unary = {sympy.exp: lambda z: z.exp(), sympy.sin: lambda z: z.sin(), sympy.cos: lambda z: z.cos(),
+             sympy.sinh: lambda z: z.sinh(), sympy.cosh: lambda z: z.cosh(),
+             sympy.log: lambda z: _acb_guard(z, lambda w: w.log()), sympy.tan: tan, sympy.atan: atan,
+             sympy.tanh: tanh}
+    sqrt = lambda z: _acb_guard(z, lambda w: w.sqrt())  # noqa: E731
+    return unary, sqrt, None, None  # Min and Max are refused before they are reached
 
 
 def _arb_int_power(x, k):

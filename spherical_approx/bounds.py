@@ -26,6 +26,7 @@ from ._validate import check_dimension, check_int, check_positive
 from .arith import get_backend
 from .harmonics import harmonic_dimension
 from .kernels import check_lambda, expected_modulus, softmax_multipliers
+from .limits import InfeasibleError
 from .quadrature import rule_size
 from .sphere import sphere_area
 
@@ -87,6 +88,8 @@ def packing_constant(m, backend="float", dps=None):
     """
     m = check_dimension(m)
     B = get_backend(backend, dps)
+    if B.name == "float" and m > 600:  # pi^(m-1) alone is past float64's range
+        raise InfeasibleError(f"the packing constant C_{m} overflows float64 (m > 600); use backend 'mp' or 'arb'")
     with B.local():
         value = 2 * m * B.pi() ** (m - 1) * sphere_area(m, B) / sphere_area(m - 1, B)
         if B.name == "exact":
@@ -152,9 +155,16 @@ def delta_net_parameters(m, eps, lipschitz, sup_norm, context_tokens=1, N=None):
     T = check_int(context_tokens, "context_tokens")
     delta = min(0.5, eps / (6 * L))
     C = packing_constant(m)
-    N_bound = C * delta ** (-m)
+    log_N_bound = math.log(C) - m * math.log(delta)
+    if log_N_bound > 700:
+        raise InfeasibleError(f"the delta-net bound C_m delta^-m = 10^{log_N_bound / math.log(10):.1f} (m = {m}, "
+                              f"delta = {delta:.3g}) is beyond float64 and any prefix: ask for a larger eps or a "
+                              "smaller m")
+    N_bound = math.exp(log_N_bound)
     N_used = int(math.floor(N_bound)) if N is None else check_int(N, "N", minimum=1)
-    lam_loc = (2 / delta**2) * math.log(math.pi * N_used / delta)
+    ratio = math.pi * float(N_used) / delta
+    log_ratio = math.log(ratio) if math.isfinite(ratio) else math.log(math.pi / delta) + math.log(N_used)
+    lam_loc = (2 / delta**2) * log_ratio
     lam_ctx = max(0.0, math.log(2 * Bsup * T / eps)) / math.cos(delta) if Bsup * T > 0 else 0.0
     lam = max(lam_loc, lam_ctx)
     near = 3 * L * delta
@@ -520,6 +530,15 @@ def prove_inequality(g, a, b, statement="g > 0", max_depth=40, dps=30):
     """
     import flint
 
+    if not callable(g):
+        raise TypeError(f"g must be a callable on arb balls, got {type(g).__name__}")
+    for name, v in (("a", a), ("b", b)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
+            raise ValueError(f"{name} must be a finite real number, got {v!r}")
+    if not a <= b:
+        raise ValueError(f"the interval [a, b] = [{a}, {b}] is reversed (a > b): nothing would be proved")
+    max_depth = check_int(max_depth, "max_depth")
+    dps = check_int(dps, "dps", minimum=1)
     prec = int(dps * 3.33) + 10
     with flint.ctx.workprec(prec):
         stack = [(flint.arb(a), flint.arb(b), 0)]

@@ -46,7 +46,8 @@ import numpy as np
 
 from ._outward import U as _U
 from ._outward import exp_bounds, minus_bounds, sum_lower, sum_upper
-from ._validate import check_dimension, check_positive
+from ._validate import check_dimension, check_int, check_positive
+from .rounding import head_rounding_bound
 from .continuity import _box_to_balls, _face_boxes, _mean_value_enclosure, _split_box
 from .harmonics import coordinate_expr, sphere_symbols
 
@@ -65,9 +66,12 @@ class Certificate:
     status : {"proved", "refuted", "undecided"}
     eps : float
     upper : float
-        Rigorous upper bound of ``sup |head - f|`` over S^m (inf if none was reached).
+        Rigorous upper bound of ``sup |head - f|`` over S^m for the head as evaluated
+        in float64 (the exact head's bound plus
+        :func:`~spherical_approx.rounding.head_rounding_bound`; inf if none was reached).
     lower : float
-        ``|head - f|`` at ``witness``, rigorously (the lower end of an arb ball).
+        ``|head - f|`` at ``witness`` for the exact head, rigorously (the lower end of an
+        arb ball).
     witness : ndarray
         The point (float64 coordinates of an exact point of S^m) where ``lower`` was attained.
     boxes, key_evaluations : int
@@ -366,11 +370,22 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
     m = check_dimension(m)
     if np.ndim(T) != 0:
         raise ValueError("certify_sup_error needs one content-token count T (a causal mask varies it per position)")
+    T = check_int(T, "context_tokens")
+    if max_boxes is not None:
+        check_int(max_boxes, "max_boxes", minimum=1)
+    check_positive(max_seconds, "max_seconds")
+    prec = check_int(prec, "prec", minimum=16)
+    if tightness is not None and check_positive(tightness, "tightness") < 1:
+        raise ValueError(f"tightness must be >= 1 (a factor over the attained error), got {tightness}")
     target = Target(f, m)
     if target.exprs is None and lipschitz is None:
         raise ValueError("a callable target needs lipschitz=L (its geodesic Lipschitz constant), used as given")
+    if lipschitz is not None:
+        lipschitz = check_positive(lipschitz, "lipschitz")
     if target.d_out != pre.values.shape[1]:
         raise ValueError(f"f has {target.d_out} outputs but the head has {pre.values.shape[1]}")
+    # the boxes bound the exact head; the float64 head differs from it by at most this
+    rounding = head_rounding_bound(pre, T)
     notes = []
     if target.exprs is None:
         notes.append("f is a callable: evaluated in float64 at box centres and widened by L times the radius")
@@ -401,7 +416,7 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
             push(box)
         status = "undecided"
         while heap:
-            top = -heap[0][0]
+            top = -heap[0][0] + rounding
             if best_lower > eps:
                 status = "refuted"
                 break
@@ -417,6 +432,7 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
                 push(half, near)
             if progress and boxes % 2000 < 2:
                 progress(boxes, top, best_lower)
-        upper = -heap[0][0] if heap else math.inf
+        upper = -heap[0][0] + rounding if heap else math.inf
+    notes.append(f"upper includes the float64 evaluation's rounding bound {rounding:.2e}")
     return Certificate(status, eps, upper, best_lower, witness, boxes, enc.key_evaluations, prec,
                        time.perf_counter() - t0, notes)

@@ -27,6 +27,7 @@ import sympy
 
 from ._validate import check_dimension, check_int, check_positive
 from .arith import compile_expression
+from .limits import check_feasible
 from .harmonics import _as_callable, coordinate_expr, sphere_symbols
 from .sphere import sample_uniform
 
@@ -37,7 +38,78 @@ __all__ = [
     "lipschitz_bound",
     "sup_norm_bound",
     "CertifiedBound",
+    "NotLipschitzError",
+    "lipschitz_form",
+    "LIPSCHITZ_FUNCTIONS",
 ]
+
+
+# --------------------------------------------------------------------------- what can be certified
+
+
+class NotLipschitzError(ValueError):
+    """The expression may jump (or has an unbounded gradient): no Lipschitz constant is certified."""
+
+
+#: Functions through which a certified Lipschitz constant is computed: each is
+#: continuous where defined, and its derivative (with ``d|x| = sign x`` enclosed by
+#: [-1, 1] at the kink) bounds its Lipschitz constant. ``Max``/``Min`` are first
+#: rewritten as ``(a + b +- |a - b|) / 2``.
+LIPSCHITZ_FUNCTIONS = (sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tan, sympy.atan, sympy.sinh,
+                       sympy.cosh, sympy.tanh, sympy.Abs, sympy.Max, sympy.Min)
+
+
+_JUMPS = (sympy.Piecewise, sympy.sign, sympy.floor, sympy.ceiling, sympy.Heaviside, sympy.Mod, sympy.frac,
+          sympy.atan2, sympy.DiracDelta, sympy.re, sympy.im, sympy.arg)
+
+
+def _without_max_min(e):
+    """Max/Min as Abs: ``Max(a, b) = (a + b + |a - b|) / 2`` (folded over more arguments)."""
+    def fold(args, s):
+        out = args[0]
+        for a in args[1:]:
+            out = (out + a + s * sympy.Abs(out - a)) / 2
+        return out
+
+    return e.replace(lambda x: isinstance(x, (sympy.Max, sympy.Min)),
+                     lambda x: fold(list(x.args), 1 if isinstance(x, sympy.Max) else -1))
+
+
+def lipschitz_form(expr, m):
+    """``expr`` in sphere coordinates, checked to be built from continuous pieces only.
+
+    Raises :class:`NotLipschitzError` naming the first function that can jump
+    (``Piecewise``, ``sign``, ``floor``, ``ceiling``, ``Heaviside``, ``Mod``, ``frac``,
+    ``atan2``, ...) or that the certifier does not know; ``Max``/``Min`` are
+    rewritten with ``Abs`` (kinks are fine, jumps are not).
+
+    Examples
+    --------
+    >>> x0, x1 = sphere_symbols(1)
+    >>> lipschitz_form(sympy.Max(x0, x1), 1)
+    x0/2 + x1/2 + Abs(x0 - x1)/2
+    >>> lipschitz_form(sympy.sign(x0), 1)
+    Traceback (most recent call last):
+    ...
+    spherical_approx.continuity.NotLipschitzError: cannot certify a Lipschitz constant: sign(x0) may jump (sign is not continuous in general); pass a callable with lipschitz=L if you know one
+    """
+    e = coordinate_expr(expr, m)
+    for node in sympy.preorder_traversal(e):
+        if node.is_Symbol or node.is_Number or node.is_Add or node.is_Mul or node.is_Pow:
+            continue
+        if node in (sympy.pi, sympy.E) or isinstance(node, LIPSCHITZ_FUNCTIONS):
+            continue
+        if isinstance(node, _JUMPS) or node.is_Relational or node.is_Boolean:
+            raise NotLipschitzError(
+                f"cannot certify a Lipschitz constant: {node} may jump ({type(node).__name__} is not continuous "
+                "in general); pass a callable with lipschitz=L if you know one")
+        name = type(node).__name__
+        raise NotLipschitzError(
+            f"cannot certify a Lipschitz constant through {name} (in {e}): the certifier knows "
+            f"{', '.join(f.__name__ for f in LIPSCHITZ_FUNCTIONS)}; pass a callable with lipschitz=L if you know one")
+    if e.has(sympy.I):
+        raise NotLipschitzError(f"{e} is not real on the sphere")
+    return _without_max_min(e)
 
 
 # --------------------------------------------------------------------------- sympy -> arb
@@ -235,6 +307,14 @@ def _branch_and_bound(value_fn, m, rtol, max_boxes, quantity):
     """Maximise value_fn (arb in, arb out) over S^m by cubed-sphere branch and bound."""
     import flint
 
+    check_positive(rtol, "rtol", allow_zero=True)
+    check_int(max_boxes, "max_boxes", minimum=1)
+    # each box: an enclosure over m+1 coordinates of an expression whose size grows like (m+1)^2,
+    # in ball arithmetic (~1000 flops an operation)
+    check_feasible(f"branch and bound for the {quantity} over S^{m} ({max_boxes} boxes)",
+                   operations=1000.0 * max_boxes * (m + 1) ** 2 + 1000.0 * 2 * (m + 1) ** 3,
+                   advice="lower max_boxes, or pass the constant yourself (a callable with lipschitz=L)")
+
     best_lower, best_point = -math.inf, None
     heap, counter, processed = [], 0, 0
     notes = []
@@ -303,16 +383,23 @@ def lipschitz_bound(expr, m, rtol=0.02, max_boxes=20000, dps=20):
     # G = |grad f|^2 - <x, grad f>^2 = |grad_T f|^2 on the sphere (summed over outputs)
     G = 0
     for e in exprs:
-        e = coordinate_expr(e, m)
+        e = lipschitz_form(e, m)  # jumps refused here: sympy's derivatives would drop them
         grad = [sympy.diff(e, g) for g in gens]
         G += sum(v**2 for v in grad) - sum(x * v for x, v in zip(gens, grad)) ** 2
     enclose = _mean_value_enclosure(G, gens)
     import flint
 
+    dps = check_int(dps, "dps", minimum=1)
     with flint.ctx.workprec(int(dps * 3.33) + 10):
         # |grad_T|^2 >= 0; the enclosure's negative part is clipped before the square root
-        return _branch_and_bound(lambda coords: _sqrt_nonneg(enclose(coords)), m, rtol, max_boxes,
-                                 "geodesic Lipschitz constant")
+        result = _branch_and_bound(lambda coords: _sqrt_nonneg(enclose(coords)), m, rtol, max_boxes,
+                                   "geodesic Lipschitz constant")
+    if not math.isfinite(result.upper):
+        at = "" if result.witness is None else f" (largest attained value {result.lower:.4g})"
+        raise NotLipschitzError(
+            f"cannot certify a finite Lipschitz constant for {expr} on S^{m}: the gradient is unbounded or "
+            f"undefined near the sphere{at} within {max_boxes} boxes")
+    return result
 
 
 def _mean_value_enclosure(expr, gens):

@@ -39,6 +39,7 @@ import sympy
 
 from ._validate import UNIT_TOL, check_dimension, check_int, check_points
 from .arith import get_backend
+from .limits import InfeasibleError, check_feasible
 from .gegenbauer import zonal_polynomials
 from .sphere import monomial_integral, sphere_area
 
@@ -51,6 +52,8 @@ __all__ = [
     "HarmonicExpansion",
     "sphere_symbols",
     "coordinate_expr",
+    "check_symbolic_dimension",
+    "MAX_SYMBOLIC_DIMENSION",
 ]
 
 
@@ -127,7 +130,11 @@ def coordinate_expr(expr, m, name="expr"):
 def _gegenbauer_constants(lam2, jmax, B):
     """``1/sqrt(h_0)`` and ``a_1..a_jmax`` for ``lam = lam2 / 2`` in backend B."""
     lam = B.rational(lam2, 2)
-    inv_sqrt_h0 = 1 / B.sqrt(B.sqrt(B.pi()) * B.gamma(lam + B.rational(1, 2)) / B.gamma(lam + 1))
+    if lam2 < 300 or B.name == "exact":
+        ratio = B.gamma(lam + B.rational(1, 2)) / B.gamma(lam + 1)
+    else:  # Gamma overflows float64 past 171: take the ratio in logs
+        ratio = B.exp(B.loggamma(lam + B.rational(1, 2)) - B.loggamma(lam + 1))
+    inv_sqrt_h0 = 1 / B.sqrt(B.sqrt(B.pi()) * ratio)
     a = [None] + [
         B.sqrt(B.rational(j * (j + lam2 - 1), (2 * j + lam2) * (2 * j + lam2 - 2)))
         for j in range(1, jmax + 1)
@@ -215,10 +222,20 @@ class HarmonicBasis:
         self.n = check_int(n, "n")
         self.backend = get_backend(backend, dps)
         self.dim = harmonic_dimension(self.m, self.n)
+        check_feasible(f"the harmonic basis of degree {self.n} on S^{self.m} ({self.dim:.4g} functions)",
+                       elements=float(self.dim) * (self.m + 1), operations=float(self.dim) * (self.m + 1),
+                       advice="ask for a lower degree or a smaller m")
         self.labels = harmonic_labels(self.m, self.n)
 
     def __call__(self, X):
         B = self.backend
+        k_points = len(X) if hasattr(X, "__len__") else 1
+        # the level before last holds every degree <= n of S^(m-1): dim H_n(S^m) columns in all
+        check_feasible(f"the degree-{self.n} harmonic basis on S^{self.m} at {k_points} points",
+                       elements=3.0 * k_points * self.dim,
+                       operations=float(k_points) * self.dim * (self.n + 1) * self.m
+                       * (1 if B.name == "float" else 1000),
+                       advice="evaluate at fewer points at a time, or ask for a lower degree")
         with B.local():
             cols, k = _columns(X, self.m, B)
             if k == 0:
@@ -337,6 +354,30 @@ def _harmonic_components(poly, gens):
     return comps
 
 
+#: sympy's polynomial arithmetic recurses once per variable (dense recursive form): keep below
+#: Python's recursion limit.
+MAX_SYMBOLIC_DIMENSION = 200
+
+
+def check_symbolic_dimension(m):
+    """Refuse exact (sympy) polynomial arithmetic on S^m past :data:`MAX_SYMBOLIC_DIMENSION`."""
+    if m >= MAX_SYMBOLIC_DIMENSION:
+        raise InfeasibleError(f"exact polynomial arithmetic on S^{m} is beyond sympy (it recurses once per "
+                              f"variable; m < {MAX_SYMBOLIC_DIMENSION} here): use method 'delta_net' or "
+                              "HarmonicExpansion.from_function")
+
+
+def _check_decomposition_feasible(degree, m):
+    """Refuse an exact harmonic split that would run for hours: about (d/2)^2 Laplacians of
+    polynomials with C(d + m, m) terms, each term operation costing ~1000 flops in sympy."""
+    check_symbolic_dimension(m)
+    terms = math.comb(degree + m, m)
+    ops = 1000.0 * (degree / 2 + 1) ** 2 * terms * (m + 1)
+    check_feasible(f"the exact harmonic decomposition of a degree-{degree} polynomial on S^{m}",
+                   elements=float(terms) * (degree / 2 + 1), operations=ops,
+                   advice="use HarmonicExpansion.from_function (quadrature, float64) for high degrees")
+
+
 def _poly_sphere_integral(p, gens):
     """Exact ``int_{S^m} p d sigma`` for a sympy Poly p."""
     total = sympy.Integer(0)
@@ -403,6 +444,7 @@ class HarmonicExpansion:
             If an expression is not a polynomial in the coordinates.
         """
         m = check_dimension(m)
+        check_symbolic_dimension(m)
         gens = tuple(variables) if variables is not None else sphere_symbols(m)
         if len(gens) != m + 1:
             raise ValueError(f"variables must be {m + 1} symbols for S^{m}, got {len(gens)}")
@@ -421,7 +463,11 @@ class HarmonicExpansion:
                     raise ValueError(f"expr has symbols {sorted(map(str, extra))} other than the coordinates {gens}")
             if not e.is_polynomial(*gens):
                 raise ValueError(f"expr is not a polynomial in {gens}: {e}")
-            comps_per_output.append(_harmonic_components(sympy.Poly(e, *gens), gens))
+            # float coefficients by their exact binary values: the split is exact rational arithmetic
+            e = e.xreplace({c: sympy.Rational(c) for c in e.atoms(sympy.Float)})
+            poly = sympy.Poly(e, *gens)
+            _check_decomposition_feasible(poly.total_degree(), m)
+            comps_per_output.append(_harmonic_components(poly, gens))
         degree = max([max(c) for c in comps_per_output if c] or [0])
         exact = [
             tuple(c[n].as_expr() if n in c else sympy.Integer(0) for c in comps_per_output)

@@ -13,7 +13,7 @@ is 0, and the output at a content position t is exactly
 causal mask). The matrices never depend on the target; only the prefix does.
 
 Evaluation never forms more than a bounded block of scores, and uses the
-log-sum-exp shift ``M = max(0, max_i s_i)`` so that lam up to 1e12 neither
+log-sum-exp shift ``M = max(0, max_i s_i)`` (``max_i s_i`` when no content token is seen) so that lam up to 1e12 neither
 overflows nor loses the content term. The truncated path visits only keys near
 each query (KD-tree on key directions) and returns a bound on the neglected mass.
 """
@@ -27,8 +27,9 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ._validate import check_dimension, check_int, check_points
+from .rounding import INPUT_NORM_ULPS, unit_roundoff
 
-__all__ = ["UniversalHead", "Prefix", "softmax_attention", "TruncatedResult"]
+__all__ = ["UniversalHead", "Prefix", "softmax_attention", "TruncatedResult", "log_sum_exp_shift", "on_sphere"]
 
 #: Scores per block in the dense path (about 32 MB of float64 per block).
 BLOCK = 1 << 22
@@ -103,6 +104,31 @@ class TruncatedResult:
     keys_visited: int
 
 
+def on_sphere(X, m):
+    """Checked query points, rows renormalised in float64 where they are further from norm 1
+    than the rounding proof covers (``INPUT_NORM_ULPS (m + 2) u``; float32 input, sloppy input).
+
+    Rows already that close are returned unchanged (bit for bit).
+    """
+    P = check_points(X, m)
+    if P.shape[0]:
+        norms = np.linalg.norm(P, axis=1)
+        far = np.abs(norms - 1.0) > INPUT_NORM_ULPS * (m + 2) * unit_roundoff()
+        if far.any():
+            P = P.copy()
+            P[far] /= norms[far, None]
+    return P
+
+
+def log_sum_exp_shift(max_score, content_count):
+    """Log-sum-exp shift: the largest score, content scores (0) included when a content token is seen.
+
+    With it the computed denominator is >= 1 (a weight e^0, or c e^0 with c >= 1),
+    so it never underflows to 0 (the rounding proof relies on this too).
+    """
+    return np.where(np.asarray(content_count) > 0, np.maximum(max_score, 0.0), max_score)
+
+
 class UniversalHead:
     """The fixed matrices W_Q, W_K, W_V of the universal head for (m, d_out).
 
@@ -134,7 +160,7 @@ class UniversalHead:
     # token forms -----------------------------------------------------------
     def content_tokens(self, X):
         """Content tokens ``(x, 1, 0, 0)`` for points X (k, m+1) -> (k, d)."""
-        P = check_points(X, self.m)
+        P = on_sphere(X, self.m)
         Z = np.zeros((P.shape[0], self.d))
         Z[:, : self.m + 1] = P
         Z[:, self.m + 1] = 1.0
@@ -184,15 +210,16 @@ class UniversalHead:
         rounding, chunked so that no more than :data:`BLOCK` scores exist at once.
         """
         self._check_prefix(prefix)
-        P = check_points(X, self.m)
+        P = on_sphere(X, self.m)
         c = self._context(context_tokens, P.shape[0])
         out = np.empty((P.shape[0], self.d_out))
         rows = max(1, BLOCK // max(prefix.length, 1))
         for s in range(0, P.shape[0], rows):
             S = P[s:s + rows] @ prefix.keys.T + prefix.biases
-            M = np.maximum(S.max(axis=1), 0.0)  # includes the content scores (0)
+            M = log_sum_exp_shift(S.max(axis=1), c[s:s + rows])
             W = np.exp(S - M[:, None])
-            den = W.sum(axis=1) + c[s:s + rows] * np.exp(-M)
+            # (M >= 0 whenever c > 0; the clamp only keeps c = 0 from meeting e^-M = inf)
+            den = W.sum(axis=1) + c[s:s + rows] * np.exp(-np.maximum(M, 0.0))
             out[s:s + rows] = (W @ prefix.values) / den[:, None]
         return out
 
@@ -201,7 +228,7 @@ class UniversalHead:
         c = np.asarray(context_tokens, dtype=float)
         if c.ndim == 0:
             c = np.full(k, float(c))
-        if c.shape != (k,) or np.any(c < 0) or not np.all(np.isfinite(c)):
+        if c.shape != (k,) or not np.all(np.isfinite(c)) or np.any(c < 0) or np.any(c != np.floor(c)):
             raise ValueError(f"context_tokens must be a count >= 0 or {k} counts, got {context_tokens!r}")
         return c
 
@@ -219,7 +246,7 @@ class UniversalHead:
         the sphere (``r^2 >= 2``) are evaluated densely (bound 0).
         """
         self._check_prefix(prefix)
-        P = check_points(X, self.m)
+        P = on_sphere(X, self.m)
         c = self._context(context_tokens, P.shape[0])
         norms = np.linalg.norm(prefix.keys, axis=1)
         lam = float(norms.max()) if len(norms) else 0.0
@@ -244,9 +271,9 @@ class UniversalHead:
                 idx = np.asarray(idx if idx else [nearest[q]], dtype=np.intp)
                 visited += len(idx)
                 s = prefix.keys[idx] @ P[q] + prefix.biases[idx]
-                M = max(0.0, float(s.max()))
+                M = float(log_sum_exp_shift(s.max(), c[q]))
                 w = np.exp(s - M)
-                den = w.sum() + c[q] * math.exp(-M)
+                den = w.sum() + c[q] * math.exp(-max(M, 0.0))
                 out[q] = (w @ prefix.values[idx]) / den
                 far = prefix.length - len(idx)
                 if far:

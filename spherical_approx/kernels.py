@@ -118,6 +118,8 @@ def funk_hecke_coefficients(phi, m, nmax, backend="mp", dps=None, breakpoints=()
                             for a, b in zip(pts[:-1], pts[1:]))
             val = sum(si.quad(g, a, b, limit=200, epsabs=1e-14 * scale, epsrel=1e-13)[0]
                       for a, b in zip(pts[:-1], pts[1:]))
+            if not math.isfinite(val):
+                raise ValueError(f"phi returned NaN or infinite values on [-1, 1] (mu_{n} = {val})")
             out.append(area * val)
         return out
     if B.name == "mp":
@@ -536,6 +538,8 @@ def expected_modulus(m, lam, omega, backend="float", dps=None):
         for a, b in zip(pts[:-1], pts[1:]):
             val, _ = si.quad(lambda t: omega(t) * distance_density(m, lamf, t), a, b, epsabs=0, epsrel=1e-13, limit=200)
             total += val
+        if not math.isfinite(total):
+            raise ValueError(f"omega returned NaN or infinite values on [0, pi] (the integral is {total})")
         return total
     if B.name != "mp":
         raise ValueError("expected_modulus supports backend 'float' and 'mp'")

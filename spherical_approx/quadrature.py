@@ -20,6 +20,8 @@ the orders 13, 25 and 27, whose weights are not all positive, are skipped.
 
 from __future__ import annotations
 
+import math
+
 from functools import lru_cache
 
 import numpy as np
@@ -27,6 +29,7 @@ from scipy.integrate import lebedev_rule
 from scipy.special import roots_jacobi
 
 from ._validate import check_dimension, check_int
+from .limits import check_feasible
 
 __all__ = ["quadrature_rule", "product_rule", "rule_size", "product_size", "LEBEDEV_ORDERS"]
 
@@ -92,6 +95,7 @@ def product_rule(m, degree):
     """
     m = check_dimension(m)
     degree = check_int(degree, "degree")
+    check_rule_feasible(m, degree)
     nodes, weights = _product_rule(m, degree)
     return nodes.copy(), weights.copy()
 
@@ -133,7 +137,18 @@ def quadrature_rule(m, degree, method="auto"):
     14
     """
     order = _lebedev_order(m, degree, method)
+    if not order:
+        check_rule_feasible(m, degree)
     return _lebedev(order) if order else product_rule(m, degree)
+
+
+def check_rule_feasible(m, degree):
+    """Refuse before building a product rule that would not fit (its size is a closed form)."""
+    log_size = math.log(degree + 1) + (m - 1) * math.log((degree + 2) // 2)
+    size = math.exp(log_size) if log_size < 700 else math.inf
+    check_feasible(f"a quadrature rule of degree {degree} on S^{m} ({size:.3g} nodes)",
+                   elements=size * (m + 2), operations=size * (m + 2) + degree**2 * m,
+                   advice="ask for a lower degree (a larger eps) or a smaller m")
 
 
 def _lebedev_order(m, degree, method):

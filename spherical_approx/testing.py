@@ -30,6 +30,9 @@ __all__ = [
     "arb_contains",
     "zonal_oracle",
     "gegenbauer_oracle",
+    "SoundnessCase",
+    "soundness_cases",
+    "run_soundness_case",
 ]
 
 
@@ -148,3 +151,145 @@ def zonal_oracle(m, n, t, dps=40):
         return ctx.cos(n * ctx.acos(ctx.mpf(t)))
     nu = ctx.mpf(m - 1) / 2
     return ctx.mpf(gegenbauer_oracle(n, nu, t, dps)) / (ctx.rf(2 * nu, n) / ctx.factorial(n))
+
+
+# --------------------------------------------------------------------------- adversarial soundness
+
+
+class SoundnessCase:
+    """One adversarial request: ``build()`` returns an Approximation or raises a refusal.
+
+    ``expect`` is "refuse" (it must raise ``refusal``), "proven" (its proven bound must
+    hold against a dense sample with local maximisation), "assumed" (a bound that
+    rests on a user constant: labelled so) or "measured" (labelled, and within eps
+    as sampled, or refused with EpsNotMetError).
+    """
+
+    def __init__(self, name, build, f, m, expect, refusal=ValueError):
+        self.name, self.build, self.f, self.m, self.expect, self.refusal = name, build, f, m, expect, refusal
+
+    def __repr__(self):
+        return f"SoundnessCase({self.name!r}, expect={self.expect!r})"
+
+
+def soundness_cases(full=False):
+    """The adversarial cases of the soundness issue (kinks, jumps, branch points, huge
+    values, wrong constants, vector targets, S^3, large lam); ``full`` adds slower ones."""
+    from .constructions import approximate
+
+    x = sympy.symbols("x0:4", real=True)
+    half = sympy.Rational(1, 2)
+    step = sympy.Piecewise((1, x[0] > 0), (0, True))
+
+    def ap(f, m, eps, method, **kw):
+        return lambda: approximate(f, m, eps, method=method, **kw)
+
+    def spike(X):  # a bump of width 1e-3 around (1, 0): narrower than a net at eps 0.1
+        return np.exp(-((1 - X[:, 0]) / 1e-6) ** 2)
+
+    cases = [
+        SoundnessCase("spectral |x0 + 1/2| (kink)", ap(sympy.Abs(x[0] + half), 1, 1e-4, "spectral"),
+                      sympy.Abs(x[0] + half), 1, "refuse"),
+        SoundnessCase("spectral sqrt(1 + x0^2) (branch points at +-i)", ap(sympy.sqrt(1 + x[0] ** 2), 1, 1e-6,
+                      "spectral"), sympy.sqrt(1 + x[0] ** 2), 1, "refuse"),
+        SoundnessCase("spectral sqrt(1 + x0) (branch point on the sphere)", ap(sympy.sqrt(1 + x[0]), 1, 0.01,
+                      "spectral"), sympy.sqrt(1 + x[0]), 1, "refuse"),
+        SoundnessCase("spectral sqrt(2 + x0) on S^2 (analytic, branch point at -2)",
+                      ap(sympy.sqrt(2 + x[0]), 2, 1e-3, "spectral"), sympy.sqrt(2 + x[0]), 2, "proven"),
+        SoundnessCase("spectral 1e9 exp(x0) at eps 1e-6 (rounding)", ap(10**9 * sympy.exp(x[0]), 1, 1e-6, "spectral"),
+                      10**9 * sympy.exp(x[0]), 1, "refuse"),
+        SoundnessCase("delta_net step (jump)", ap(step, 1, 0.1, "delta_net"), step, 1, "refuse"),
+        SoundnessCase("delta_net atan2 (jump)", ap(sympy.atan2(x[1], x[0]), 1, 0.1, "delta_net"),
+                      sympy.atan2(x[1], x[0]), 1, "refuse"),
+        SoundnessCase("delta_net floor(2 x0) (jumps)", ap(sympy.floor(2 * x[0]), 1, 0.1, "delta_net"),
+                      sympy.floor(2 * x[0]), 1, "refuse"),
+        SoundnessCase("quadrature sign(x0) x1 (jump)", ap(sympy.sign(x[0]) * x[1], 2, 0.2, "quadrature"),
+                      sympy.sign(x[0]) * x[1], 2, "refuse"),
+        SoundnessCase("delta_net lipschitz=0 for a callable", ap(lambda X: X[:, 0], 1, 0.1, "delta_net", lipschitz=0),
+                      lambda X: X[:, 0], 1, "refuse"),
+        SoundnessCase("delta_net x0 with lipschitz=0.1 (too small)", ap(x[0], 1, 0.1, "delta_net", lipschitz=0.1),
+                      x[0], 1, "refuse"),
+        SoundnessCase("delta_net lipschitz=nan", ap(x[0], 1, 0.1, "delta_net", lipschitz=float("nan")),
+                      x[0], 1, "refuse"),
+        SoundnessCase("quadrature Max(x0, x1 x2) (kinks)", ap(sympy.Max(x[0], x[1] * x[2]), 2, 0.2, "quadrature"),
+                      sympy.Max(x[0], x[1] * x[2]), 2, "proven"),
+        SoundnessCase("delta_net |x0| at eps 1e-3 (large lam)", ap(sympy.Abs(x[0]), 1, 1e-3, "delta_net"),
+                      sympy.Abs(x[0]), 1, "proven"),
+        SoundnessCase("spectral vector [exp(x0), sin(x1 x2)] on S^2", ap([sympy.exp(x[0]), sympy.sin(x[1] * x[2])], 2,
+                      1e-6, "spectral"), [sympy.exp(x[0]), sympy.sin(x[1] * x[2])], 2, "proven"),
+        SoundnessCase("spectral exp(x0) x3 on S^3", ap(sympy.exp(x[0]) * x[3], 3, 1e-4, "spectral"),
+                      sympy.exp(x[0]) * x[3], 3, "proven"),
+        SoundnessCase("delta_net spike narrower than the net, wrong user L", ap(spike, 1, 0.1, "delta_net",
+                      lipschitz=1.0), spike, 1, "assumed"),
+        SoundnessCase("fitted Max(x0, x1 x2) on S^2", ap(sympy.Max(x[0], x[1] * x[2]), 2, 0.1, "fitted"),
+                      sympy.Max(x[0], x[1] * x[2]), 2, "measured"),
+    ]
+    if full:
+        cases += [
+            SoundnessCase("spectral sqrt(2 + x0) on S^2 at 1e-4", ap(sympy.sqrt(2 + x[0]), 2, 1e-4, "spectral"),
+                          sympy.sqrt(2 + x[0]), 2, "proven"),
+            SoundnessCase("spectral (1 + x0^2)^(3/2)", ap((1 + x[0] ** 2) ** sympy.Rational(3, 2), 1, 1e-6,
+                          "spectral"), (1 + x[0] ** 2) ** sympy.Rational(3, 2), 1, "refuse"),
+            SoundnessCase("spectral exp(sqrt(1 + x0^2))", ap(sympy.exp(sympy.sqrt(1 + x[0] ** 2)), 1, 1e-6,
+                          "spectral"), sympy.exp(sympy.sqrt(1 + x[0] ** 2)), 1, "refuse"),
+            SoundnessCase("spectral 1/(3 + x0) on S^2 (pole at -3)", ap(1 / (3 + x[0]), 2, 1e-6, "spectral"),
+                          1 / (3 + x[0]), 2, "proven"),
+            SoundnessCase("spectral atan(x0/2) (branch points at +-2i)", ap(sympy.atan(x[0] / 2), 1, 1e-6, "spectral"),
+                          sympy.atan(x[0] / 2), 1, "proven"),
+            SoundnessCase("spectral vector [sqrt(2 + x0), x1] on S^2", ap([sympy.sqrt(2 + x[0]), x[1]], 2, 1e-3,
+                          "spectral"), [sympy.sqrt(2 + x[0]), x[1]], 2, "proven"),
+            SoundnessCase("spectral Max(x0, x1) (kink)", ap(sympy.Max(x[0], x[1]), 1, 1e-3, "spectral"),
+                          sympy.Max(x[0], x[1]), 1, "refuse"),
+            SoundnessCase("quadrature |x0| + x1 x2 x3 on S^3", ap(sympy.Abs(x[0]) + x[1] * x[2] * x[3], 3, 0.3,
+                          "quadrature"), sympy.Abs(x[0]) + x[1] * x[2] * x[3], 3, "proven"),
+            SoundnessCase("delta_net Mod(x0, 1/2) (jumps)", ap(sympy.Mod(x[0], half), 1, 0.1, "delta_net"),
+                          sympy.Mod(x[0], half), 1, "refuse"),
+            SoundnessCase("delta_net frac(3 x0) (jumps)", ap(sympy.frac(3 * x[0]), 1, 0.1, "delta_net"),
+                          sympy.frac(3 * x[0]), 1, "refuse"),
+            SoundnessCase("delta_net Heaviside(x1) (jump)", ap(sympy.Heaviside(x[1]), 2, 0.2, "delta_net"),
+                          sympy.Heaviside(x[1]), 2, "refuse"),
+            SoundnessCase("quadrature 1e6 x0 x1 at eps 1e-3 (rounding of huge values)",
+                          ap(10**6 * x[0] * x[1], 1, 1e-3, "quadrature"), 10**6 * x[0] * x[1], 1, "refuse"),
+            SoundnessCase("quadrature 1e3 x0 x1 at eps 1 (huge values)", ap(10**3 * x[0] * x[1], 1, 1.0, "quadrature"),
+                          10**3 * x[0] * x[1], 1, "proven"),
+            SoundnessCase("fitted Max(x0, x1 x2) on S^3 at 0.05", ap(sympy.Max(x[0], x[1] * x[2]), 3, 0.05, "fitted"),
+                          sympy.Max(x[0], x[1] * x[2]), 3, "measured"),
+        ]
+    return cases
+
+
+def run_soundness_case(case, samples=20000, seed=0):
+    """Run one :class:`SoundnessCase`: ``(ok, outcome)`` with the outcome in words.
+
+    A refusal must be a clear error of the expected type (never a crash inside numpy);
+    a proven bound must be at least the sampled error (dense sample with local
+    maximisation, plus a 200,001-point grid on S^1).
+    """
+    from .constructions import sampled_sup_error
+
+    from .constructions import EpsNotMetError
+
+    try:
+        a = case.build()
+    except case.refusal as exc:
+        # a measured head that misses eps may not be returned: refusing it is the right answer too
+        expected = case.expect == "refuse" or (case.expect == "measured" and isinstance(exc, EpsNotMetError))
+        return expected, f"refused ({type(exc).__name__}: {str(exc)[:90]})"
+    except Exception as exc:  # a crash is never an acceptable answer
+        return False, f"crashed: {type(exc).__name__}: {exc}"
+    if case.expect == "refuse":
+        return False, f"not refused: N = {a.prefix_length}, bound {a.error_bound:.3g} [{a.bound_kind}]"
+    sampled = sampled_sup_error(a, case.f, case.m, samples=samples, seed=seed)
+    if case.m == 1:
+        from .constructions import Target
+
+        t = np.linspace(0, 2 * np.pi, 200001)
+        C = np.stack([np.cos(t), np.sin(t)], 1)
+        sampled = max(sampled, float(np.max(np.linalg.norm(a(C) - Target(case.f, 1)(C), axis=1))))
+    kind = a.bound_kind
+    text = f"N = {a.prefix_length}, bound {a.error_bound:.3g} [{kind.split(':')[0].split(',')[0]}], sampled {sampled:.3g}"
+    if case.expect == "proven":
+        return kind.startswith("proven") and "assuming" not in kind and sampled <= a.error_bound, text
+    if case.expect == "assumed":
+        return "assuming" in kind, text
+    return "measured" in kind and sampled <= a.parameters["eps"], text

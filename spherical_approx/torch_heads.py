@@ -1,29 +1,41 @@
-"""Optional torch export of a prefixed universal head (torch is imported lazily).
+"""Optional torch export of a prefixed universal head (import this module only with torch installed).
 
 The module realises prefix-tuning as it is done in practice: the prefix tokens
-are extra keys and values in ``torch.nn.functional.scaled_dot_product_attention``
-next to the content tokens, with the fixed matrices W_Q, W_K, W_V of
-:class:`~spherical_approx.heads.UniversalHead`.
+are the only trainable tensor, next to the fixed matrices W_Q, W_K, W_V of
+:class:`~spherical_approx.heads.UniversalHead`. :meth:`TorchPrefixedHead.forward`
+evaluates points with the same explicit algorithm as the numpy head (scores,
+log-sum-exp shift, exp, two sums, one division), so the rounding proof of
+:mod:`spherical_approx.rounding` covers it in float64 and float32;
+:meth:`TorchPrefixedHead.forward_sequence` runs real attention over
+[prefix; content] sequences with ``scaled_dot_product_attention``.
+
+The class lives at module scope, so modules pickle and ``torch.save`` whole.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+try:
+    import torch
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError("to_torch() needs torch: pip install 'spherical-approx[torch]' "
+                      "(pins the CPU build torch==2.13.0)") from exc
+
+from ._validate import UNIT_TOL
+from .heads import Prefix
+from .rounding import INPUT_NORM_ULPS, head_rounding_bound
 
 __all__ = ["TorchPrefixedHead"]
 
-
-def _torch():
-    try:
-        import torch
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("to_torch() needs torch: pip install 'spherical-approx[torch]' "
-                          "(pins the CPU build torch==2.13.0)") from exc
-    return torch
+#: Scores per chunk of queries in ``forward`` (as the numpy head's block).
+_CHUNK = 1 << 22
 
 
-def TorchPrefixedHead(head, prefix, context_tokens=1, dtype=None, device=None):
-    """Build an ``nn.Module`` computing the prefixed head on content sequences.
+class TorchPrefixedHead(torch.nn.Module):
+    """An ``nn.Module`` computing the prefixed head on content sequences.
 
     ``module(X)`` with X of shape (k, m+1) evaluates every point as its own
     position seeing ``context_tokens`` content tokens (the same convention as the
@@ -41,63 +53,97 @@ def TorchPrefixedHead(head, prefix, context_tokens=1, dtype=None, device=None):
     >>> float(mod(np.array([[1.0, 0.0]])).detach()[0, 0])
     3.0
     """
-    torch = _torch()
-    nn = torch.nn
-    F = torch.nn.functional
-    dtype = dtype or torch.float64
 
-    class _Module(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.m, self.d_out, self.d = head.m, head.d_out, head.d
-            self.context_tokens = context_tokens
-            self.register_buffer("W_Q", torch.tensor(np.array(head.W_Q), dtype=dtype, device=device))
-            self.register_buffer("W_K", torch.tensor(np.array(head.W_K), dtype=dtype, device=device))
-            self.register_buffer("W_V", torch.tensor(np.array(head.W_V), dtype=dtype, device=device))
-            # the prefix is the only trainable part (prefix-tuning)
-            self.prefix = nn.Parameter(torch.as_tensor(head.prefix_tokens(prefix), dtype=dtype, device=device))
+    def __init__(self, head, prefix, context_tokens=1, dtype=None, device=None):
+        super().__init__()
+        dtype = dtype or torch.float64
+        if dtype not in (torch.float64, torch.float32):
+            raise ValueError(f"dtype must be torch.float64 or torch.float32, got {dtype}")
+        self.m, self.d_out, self.d = head.m, head.d_out, head.d
+        self.context_tokens = int(context_tokens)
+        self.dtype = dtype
+        self.register_buffer("W_Q", torch.tensor(np.array(head.W_Q), dtype=dtype, device=device))
+        self.register_buffer("W_K", torch.tensor(np.array(head.W_K), dtype=dtype, device=device))
+        self.register_buffer("W_V", torch.tensor(np.array(head.W_V), dtype=dtype, device=device))
+        # the prefix is the only trainable part (prefix-tuning)
+        self.prefix = torch.nn.Parameter(torch.as_tensor(head.prefix_tokens(prefix), dtype=dtype, device=device))
+        self.error_bound = math.inf  # set by Approximation.to_torch
 
-        def forward_sequence(self, Z, causal=False):
-            """Head outputs (B, T, d_out) for content token sequences Z (B, T, d)."""
-            B, T, _ = Z.shape
-            N = self.prefix.shape[0]
-            U = torch.cat([self.prefix.unsqueeze(0).expand(B, N, self.d), Z], dim=1)
-            q = (Z @ self.W_Q.T).unsqueeze(1)
-            k = (U @ self.W_K.T).unsqueeze(1)
-            v = (U @ self.W_V.T).unsqueeze(1)
-            mask = None
-            if causal:
-                mask = torch.ones(T, N + T, dtype=torch.bool, device=Z.device)
-                mask[:, N:] = torch.tril(torch.ones(T, T, dtype=torch.bool, device=Z.device))
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=1.0)
-            return out.squeeze(1)
+    def rounding_bound(self):
+        """Proven bound of this module's rounding error in ``forward`` (its dtype; inf for float32
+        when torch may use TF32/bf16 in matmuls, i.e. ``torch.get_float32_matmul_precision() !=
+        'highest'``)."""
+        if self.dtype == torch.float32 and torch.get_float32_matmul_precision() != "highest":
+            return math.inf
+        tokens = self.prefix.detach().cpu().double().numpy()
+        k = self.m + 2
+        prefix = Prefix(tokens[:, k:k + self.m + 1], tokens[:, 2 * k - 1], tokens[:, 2 * k:])
+        return head_rounding_bound(prefix, self.context_tokens, dtype=self.dtype,
+                                   inputs_rounded=self.dtype != torch.float64)
 
-        def forward(self, X):
-            """Output at each point X (k, m+1) as its own position seeing context_tokens tokens.
+    def forward_sequence(self, Z, causal=False):
+        """Head outputs (B, T, d_out) for content token sequences Z (B, T, d)."""
+        B, T, _ = Z.shape
+        N = self.prefix.shape[0]
+        U = torch.cat([self.prefix.unsqueeze(0).expand(B, N, self.d), Z], dim=1)
+        q = (Z @ self.W_Q.T).unsqueeze(1)
+        k = (U @ self.W_K.T).unsqueeze(1)
+        v = (U @ self.W_V.T).unsqueeze(1)
+        mask = None
+        if causal:
+            mask = torch.ones(T, N + T, dtype=torch.bool, device=Z.device)
+            mask[:, N:] = torch.tril(torch.ones(T, T, dtype=torch.bool, device=Z.device))
+        out = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=1.0)
+        return out.squeeze(1)
 
-            The c content tokens visible to a position contribute score 0 and value 0;
-            as one more key with score log(c) (value 0) they give the same softmax.
-            """
-            X = torch.as_tensor(np.asarray(X) if not torch.is_tensor(X) else X, dtype=dtype,
-                                device=self.W_Q.device)
-            k = X.shape[0]
-            Z = torch.zeros(k, self.d, dtype=dtype, device=X.device)
-            Z[:, : self.m + 1] = X
-            Z[:, self.m + 1] = 1.0
-            q = (Z @ self.W_Q.T).unsqueeze(0).unsqueeze(0)  # (1, 1, k, m+2)
-            keys = self.prefix @ self.W_K.T  # (N, m+2)
-            vals = self.prefix @ self.W_V.T
-            c = float(self.context_tokens)
+    def _points(self, X):
+        """X as a (k, m+1) tensor of this dtype, checked finite and unit (renormalised in
+        the module's precision when further from norm 1 than the rounding proof covers)."""
+        X = torch.as_tensor(X if torch.is_tensor(X) else np.asarray(X), device=self.W_Q.device)
+        if X.is_complex():
+            raise TypeError("X must be real, got a complex tensor")
+        if not X.is_floating_point():
+            X = X.to(torch.float64)
+        if X.ndim != 2 or X.shape[1] != self.m + 1:
+            raise ValueError(f"X must have shape (k, {self.m + 1}) for points on S^{self.m}, got {tuple(X.shape)}")
+        if not bool(torch.all(torch.isfinite(X))):
+            raise ValueError("X contains NaN or infinite entries")
+        norms = torch.linalg.vector_norm(X.double(), dim=1)
+        tol = max(UNIT_TOL, 16 * (self.m + 1) * torch.finfo(X.dtype).eps)
+        if X.shape[0] and float((norms - 1).abs().max()) > tol:
+            worst = int((norms - 1).abs().argmax())
+            raise ValueError(f"X must hold unit vectors (|x| = 1 within {tol:g}); row {worst} has norm "
+                             f"{float(norms[worst]):.12g}")
+        X = X.to(self.dtype)
+        u = torch.finfo(self.dtype).eps / 2
+        n = torch.linalg.vector_norm(X, dim=1, keepdim=True)
+        far = (n - 1).abs() > INPUT_NORM_ULPS * (self.m + 2) * u
+        return torch.where(far, X / n, X)
+
+    def forward(self, X):
+        """Output at each point X (k, m+1) as its own position seeing context_tokens tokens.
+
+        The same algorithm as ``UniversalHead.__call__``: scores ``<x, kappa_i> + b_i``,
+        shift ``M = max(0, max s)`` (``max s`` without content tokens), weights
+        ``exp(s - M)``, output ``W V / (sum W + c e^-M)``.
+        """
+        X = self._points(X)
+        k = X.shape[0]
+        Z = torch.zeros(k, self.d, dtype=self.dtype, device=X.device)
+        Z[:, : self.m + 1] = X
+        Z[:, self.m + 1] = 1.0
+        q = Z @ self.W_Q.T  # (k, m+2): (x, 1)
+        keys = self.prefix @ self.W_K.T  # (N, m+2): (kappa_i, b_i)
+        vals = self.prefix @ self.W_V.T
+        c = float(self.context_tokens)
+        rows = max(1, _CHUNK // max(keys.shape[0], 1))
+        outs = []
+        for s in range(0, k, rows):
+            S = q[s:s + rows] @ keys.T
+            M = S.max(dim=1).values
             if c > 0:
-                # one extra key whose score is log c for every query: key (0, ..., 0, log c)
-                extra_k = torch.zeros(1, keys.shape[1], dtype=dtype, device=X.device)
-                extra_k[0, -1] = float(np.log(c))
-                keys = torch.cat([keys, extra_k])
-                vals = torch.cat([vals, torch.zeros(1, self.d_out, dtype=dtype, device=X.device)])
-            # chunk the queries so that no more than ~4M scores exist at once
-            rows = max(1, (1 << 22) // keys.shape[0])
-            outs = [F.scaled_dot_product_attention(q[:, :, s:s + rows], keys[None, None], vals[None, None],
-                                                   scale=1.0)[0, 0] for s in range(0, k, rows)]
-            return torch.cat(outs) if outs else torch.zeros(0, self.d_out, dtype=dtype, device=X.device)
-
-    return _Module()
+                M = torch.clamp(M, min=0.0)
+            W = torch.exp(S - M[:, None])
+            den = W.sum(dim=1) + c * torch.exp(-torch.clamp(M, min=0.0))  # M >= 0 whenever c > 0
+            outs.append((W @ vals) / den[:, None])
+        return torch.cat(outs) if outs else torch.zeros(0, self.d_out, dtype=self.dtype, device=X.device)

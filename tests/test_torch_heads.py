@@ -12,9 +12,9 @@ x0, x1, x2 = sympy.symbols("x0:3")
 
 @pytest.mark.parametrize("method", ["delta_net", "quadrature", "spectral"])
 def test_torch_head_agrees_with_numpy(method):
-    kwargs = {"lipschitz": 1.0} if method == "delta_net" else {}
+    # (this test once passed lipschitz=1.0 for x0 x1 + x2, whose gradient reaches sqrt 2: now refused)
     f = x0 * x1 + x2 if method != "spectral" else sympy.exp(x0) * x1
-    a = approximate(f, 2, 0.1 if method != "spectral" else 1e-6, method=method, context_tokens=3, **kwargs)
+    a = approximate(f, 2, 0.1 if method != "spectral" else 1e-6, method=method, context_tokens=3)
     mod = a.to_torch()
     X = sa.sample_uniform(2, 300, seed=0)
     out = mod(X).detach().numpy()

@@ -189,9 +189,7 @@ class PrefixTransformer:
 
     def to_torch(self, dtype=None, device=None):
         """A torch.nn.Module computing the same transformer (float64 by default)."""
-        from ..torch_heads import _torch
-
-        torch = _torch()
+        from ..torch_heads import torch  # raises a clear ImportError without torch
         dtype = torch.float64 if dtype is None else dtype
         return _torch_module(torch)(self, dtype, device)
 
@@ -272,9 +270,10 @@ def relative_content_attention(layer, Z, prefix):
     the same factor.
     """
     s, _, _ = layer.scores_and_values(Z, prefix)
-    # the weights the head really uses (softmax over prefix and content), then renormalised
-    w = np.exp(s - logsumexp(s, axis=2, keepdims=True))[:, :, len(prefix) :]
-    return w / w.sum(axis=2, keepdims=True)
+    # the log-weights the head really uses (softmax over prefix and content), then renormalised
+    # over the content in logs: the content weights alone can underflow to 0 (0/0 otherwise)
+    log_w = (s - logsumexp(s, axis=2, keepdims=True))[:, :, len(prefix) :]
+    return np.exp(log_w - logsumexp(log_w, axis=2, keepdims=True))
 
 
 def _torch_module(torch):

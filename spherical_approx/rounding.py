@@ -1,0 +1,133 @@
+"""Proven bounds on the floating-point error of the universal head's evaluation.
+
+[toolkit] The head computes, for a query x and prefix (kappa_i, b_i, v_i),
+``h(x) = sum_i e^(s_i - M) v_i / (sum_i e^(s_i - M) + c e^(-M))`` with
+``s_i = <x, kappa_i> + b_i``. :func:`head_rounding_bound` bounds
+``|fl(h)(x) - h(x)|`` (Euclidean over outputs) for *every* query that the head
+accepts, with the standard model of floating-point arithmetic
+(``fl(a op b) = (a op b)(1 + e)``, ``|e| <= u``; sums and dot products of n
+terms within ``gamma_n = n u / (1 - n u)`` of the sum of absolute values,
+whatever the order, FMA or not) and one assumption on the elementary function:
+``exp`` is within :data:`EXP_ULPS` units in the last place (about
+``2 EXP_ULPS u`` relative), and below the normal range within half the
+smallest subnormal. The proof is in ``docs/theory/rounding.rst``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from spherical_approx.heads import Prefix
+>>> P = Prefix(keys=[[3.0, 0.0]], biases=[0.0], values=[[2.0]])
+>>> b = head_rounding_bound(P, context_tokens=1)
+>>> bool(0 < b < 1e-13)
+True
+>>> bool(head_rounding_bound(P, 1, dtype=np.float32) > 1e6 * b)
+True
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._validate import check_int
+
+__all__ = ["EXP_ULPS", "INPUT_NORM_ULPS", "unit_roundoff", "gamma", "head_rounding_bound"]
+
+#: Assumed accuracy of ``exp`` (numpy's and torch's are documented at <= 1-4 ulp).
+EXP_ULPS = 4
+#: Queries are covered when ``| |x| - 1 | <= INPUT_NORM_ULPS (m + 2) u``: any point
+#: normalised in the head's precision (``x / norm(x)``) is, far more than the
+#: ``_validate.UNIT_TOL`` that the input check accepts (see the theory page).
+INPUT_NORM_ULPS = 4
+
+
+def unit_roundoff(dtype=np.float64):
+    """``u = eps / 2`` of a float dtype (2^-53 for float64, 2^-24 for float32).
+
+    ``dtype`` may be a numpy dtype, its name, or a torch dtype.
+    """
+    name = str(dtype).replace("torch.", "") if type(dtype).__module__ == "torch" else dtype
+    try:
+        dt = np.dtype(name)
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise ValueError(f"rounding bounds are proven for float64 and float32 only, got {dtype}")
+    return float(np.finfo(dt).eps) / 2
+
+
+def gamma(n, u):
+    """``gamma_n = n u / (1 - n u)`` (Higham); ``inf`` once ``n u >= 1``."""
+    nu = n * u
+    return nu / (1 - nu) if nu < 1 else math.inf
+
+
+def head_rounding_bound(prefix, context_tokens=1, dtype=np.float64, exp_ulps=EXP_ULPS, inputs_rounded=False):
+    """Proven bound on ``|fl(head)(x) - head(x)|`` for every unit query x.
+
+    Parameters
+    ----------
+    prefix : Prefix
+        Keys (N, m+1), biases (N,), values (N, d_out).
+    context_tokens : int or array of ints >= 0
+        Content tokens each query sees (the largest count is used).
+    dtype : numpy or torch float dtype
+        Precision the head is evaluated in (float64 or float32).
+    exp_ulps : float
+        Assumed accuracy of the library's ``exp`` in ulps.
+    inputs_rounded : bool
+        True when the float64 prefix and queries are first rounded to ``dtype``
+        (the torch export in float32): the conversion errors are included.
+
+    Returns
+    -------
+    float
+        The bound (``inf`` when the scores' rounding alone can change the weights
+        by a factor of 2 or more, i.e. no useful bound exists in this precision).
+    """
+    u = unit_roundoff(dtype)
+    c = np.asarray(context_tokens, dtype=float)
+    if c.size and (np.any(c < 0) or np.any(c != np.floor(c))):
+        raise ValueError(f"context_tokens must be counts >= 0, got {context_tokens!r}")
+    c_max = float(c.max()) if c.size else 0.0
+    N = check_int(prefix.length, "N", minimum=1)
+    m = prefix.m
+    K = float(np.linalg.norm(prefix.keys, axis=1).max())
+    Bb = float(np.abs(prefix.biases).max())
+    vmax = float(np.linalg.norm(prefix.values, axis=1).max())
+    if vmax == 0.0:
+        return 0.0
+    dev = INPUT_NORM_ULPS * (m + 2) * u  # | |x| - 1 | of an accepted query
+    # score error: dot product of m+1 terms plus the bias, and the query's distance to the sphere
+    score = gamma(m + 2, u) * ((1 + dev) * K + Bb) + dev * K
+    out_extra = 0.0
+    if inputs_rounded:  # x, kappa, b rounded to dtype: |x^ k^ - x k| <= (2u + u^2)|x||k|, |b^ - b| <= u|b|
+        score += (2 * u + u * u) * (1 + dev) * K * (1 + gamma(m + 2, u)) + u * Bb
+        out_extra = u * vmax * (1 + 2 * u)  # values rounded: a convex combination moves by u vmax
+    if not score < math.log(2):
+        return math.inf
+    ce = 2 * exp_ulps * u  # relative error of exp
+    single = u > 1e-10
+    tiny = float(np.finfo(np.float32 if single else np.float64).smallest_subnormal)
+    A = 100.0 if single else 745.0  # weights below e^-A are bounded absolutely
+    # relative error of the weights with |s - M| <= A, summed against the exact
+    # denominator D (entropy bound sum e^-a a <= max(Z, 1)(log N + 1/e); proof on the theory page)
+    rho = (math.exp(score) * (1 + ce) - 1
+           + math.exp(3 * score) * (1 + ce) * math.exp(u * A) * u * (math.log(N) + 1 / math.e))
+    tail = math.exp(-A * (1 - u) + score) * (1 + ce) + tiny  # absolute error of a smaller weight
+    # stage 1: weights and content term with their errors, exact arithmetic afterwards (D >= e^-score)
+    scale = math.exp(score)
+    num = 2 * rho + ce + (2 * N * tail + c_max * tiny) * scale
+    den = 1 - rho - ce - (N * tail + c_max * tiny) * scale
+    if den <= 0:
+        return math.inf
+    stage1 = vmax * num / den
+    # stage 2: the two sums (N and N+2 terms), then one division
+    g2 = gamma(N + 2, u)
+    if g2 >= 1:
+        return math.inf
+    X = vmax * (gamma(N, u) + g2) / (1 - g2)
+    stage2 = X * (1 + u) + u * vmax
+    # a final relative safety factor for the float evaluation of this formula itself
+    return (stage1 + stage2 + out_extra) * (1 + 1e-10)

@@ -143,10 +143,23 @@ def main(argv=None):
     ids = None
     if args.only:
         ids = [i.strip() for chunk in args.only for i in chunk.split(",") if i.strip()]
+        if not ids:  # "--only ," or "--only ''" names nothing: never fall back to the whole suite
+            print("--only names no claim id; see --list", file=sys.stderr)
+            return 2
         unknown = [i for i in ids if i not in CLAIMS]
         if unknown:
             print(f"unknown claim id(s): {', '.join(unknown)}; see --list", file=sys.stderr)
             return 2
+    # the report folder must be writable before any claim runs (not after an hour of work)
+    try:
+        os.makedirs(args.out, exist_ok=True)
+        probe = os.path.join(args.out, ".proofs_check_write_test")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+    except OSError as exc:
+        print(f"--out {args.out!r} is not a writable folder: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
     results = run_claims(ids, quick=args.quick, progress=GroupProgress.for_claims(select(ids)), m=args.m, eps=args.eps)
     claims_seconds = time.perf_counter() - t0

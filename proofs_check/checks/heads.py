@@ -62,7 +62,7 @@ def _element_wise(p):
 @claim(
     "constructions.quadrature_prediction",
     "The compiled quadrature-vMF head matches the prediction sum_n a_n proj_n p within the Bessel-tail bound "
-    "plus a float64 rounding allowance 4 N u max|v|",
+    "plus the proven float64 rounding bound of the head's evaluation",
     "[toolkit]", GROUP, params={"cases": [(1, 6), (2, 6), (3, 4)]}, quick={"cases": [(2, 4)]}, case_fields=("m", "degree"),
 )
 def _quad_pred(p):
@@ -74,7 +74,7 @@ def _quad_pred(p):
         measured = float(np.abs(a(pts)[:, 0] - a.prediction(pts)).max())
         q = a.parameters
         bound = discretisation_bound(m, q["lam"], q["degree"], d, q["sup_f"])
-        bound += 4 * a.prefix_length * 2**-53 * float(np.abs(a.prefix_data.values).max())
+        bound += q["rounding_bound"]
         ok &= measured <= bound
         rows.append(f"S^{m} deg {d}: N={a.prefix_length}, lam={q['lam']:.3g}: {measured:.2g} <= {bound:.2g}")
     return Result("measured <= tail bound + rounding", "; ".join(rows), ok, "random polynomials / 20, 500 points")
@@ -112,7 +112,7 @@ def _spectral(p):
         f = sympy.exp(X[0]) * sympy.sin(X[1] + (X[2] if m >= 2 else 0))
         a = approximate(f, m, eps, method="spectral")
         q = a.parameters
-        total = a.error_bound + q["rounding_allowance"]
+        total = a.error_bound  # rounding included
         measured = sampled_sup_error(a, f, m, samples=4000)
         ok &= measured <= total <= eps
         rows.append(f"S^{m}: N={a.prefix_length}, d={q['taylor_degree']}, lam={q['lam']:.3g}, "

@@ -10,11 +10,11 @@ take and how to ask for less, when the estimate is above a limit:
 limit               default       meaning
 ==================  ============  ===================================================
 ``max_elements``    ``5e8``       numbers held at once (4 GB of float64)
-``max_operations``  ``2e10``      elementary operations of one call (about 20 s on a core)
+``max_operations``  ``1e10``      elementary operations of one call (about 10 s on a core)
 ==================  ============  ===================================================
 
 Operation counts are closed-form work models calibrated at about 1e9 operations per
-second, so the default refuses what would run for more than roughly twenty seconds;
+second, so the default refuses what would run for more than roughly ten seconds;
 long jobs (the verification suite, large certificates) raise the limit explicitly.
 The limits are per thread of work (a :mod:`contextvars` variable) and adjustable:
 
@@ -39,7 +39,7 @@ import math
 
 __all__ = ["InfeasibleError", "check_feasible", "get_limits", "set_limits", "override", "DEFAULT_LIMITS"]
 
-DEFAULT_LIMITS = {"max_elements": 5e8, "max_operations": 2e10}
+DEFAULT_LIMITS = {"max_elements": 5e8, "max_operations": 1e10}
 _LIMITS = contextvars.ContextVar("spherical_approx_limits", default=dict(DEFAULT_LIMITS))
 
 

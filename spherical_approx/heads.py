@@ -37,17 +37,24 @@ BLOCK = 1 << 22
 
 @dataclass
 class Prefix:
-    """Prefix tokens of the universal head: keys (N, m+1), biases (N,), values (N, d_out)."""
+    """Prefix tokens of the universal head: keys (N, m+1), biases (N,), values (N, d_out).
+
+    The arrays are copied and read-only: edit a prefix by building a new one.
+    """
 
     keys: np.ndarray
     biases: np.ndarray
     values: np.ndarray
 
     def __post_init__(self):
-        self.keys = np.atleast_2d(np.asarray(self.keys, dtype=float))
-        self.biases = np.asarray(self.biases, dtype=float).reshape(-1)
-        vals = np.asarray(self.values, dtype=float)
+        # private read-only copies: a bound proven for this prefix (and its cached direction
+        # tree) must not change when the caller edits the arrays it passed in
+        self.keys = np.atleast_2d(np.array(self.keys, dtype=float))
+        self.biases = np.array(self.biases, dtype=float).reshape(-1)
+        vals = np.array(self.values, dtype=float)
         self.values = vals[:, None] if vals.ndim == 1 else vals
+        for arr in (self.keys, self.biases, self.values):
+            arr.flags.writeable = False
         N = self.keys.shape[0]
         if self.biases.shape != (N,) or self.values.ndim != 2 or self.values.shape[0] != N:
             raise ValueError(f"prefix shapes disagree: keys {self.keys.shape}, biases {self.biases.shape}, "
@@ -69,7 +76,7 @@ class Prefix:
         return self.values.shape[1]
 
     def direction_tree(self):
-        """KD-tree of the key directions (built once; do not mutate the keys afterwards)."""
+        """KD-tree of the key directions (built once; the keys are read-only)."""
         if getattr(self, "_tree", None) is None:
             norms = np.linalg.norm(self.keys, axis=1)
             self._tree = cKDTree(self.keys / np.where(norms > 0, norms, 1.0)[:, None])
@@ -174,6 +181,7 @@ class UniversalHead:
         Z[:, k:k + self.m + 1] = prefix.keys
         Z[:, 2 * k - 1] = prefix.biases
         Z[:, 2 * k:] = prefix.values
+        Z.flags.writeable = False  # a copy: writing to it would silently change nothing
         return Z
 
     def attend_tokens(self, content, prefix_tokens, causal=False):

@@ -385,8 +385,8 @@ def delta_net(m, delta, seed=0, max_rounds=50):
         m + 1, practical for m <= 4 or so.
     delta : float
         Separation in (0, pi/2].
-    seed : int
-        Seed for the candidate cloud and the greedy order.
+    seed : int or numpy Generator
+        Seed for the candidate cloud and the greedy order (a Generator supplies one).
 
     Returns
     -------
@@ -403,8 +403,10 @@ def delta_net(m, delta, seed=0, max_rounds=50):
     delta = check_positive(delta, "delta")
     if delta > math.pi / 2:
         raise ValueError(f"delta must be in (0, pi/2], got {delta!r}")
+    if isinstance(seed, np.random.Generator):  # nets are cached per integer seed: draw one
+        seed = int(seed.integers(2**63))
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer (nets are cached per seed), got {type(seed).__name__}")
+        raise TypeError(f"seed must be an integer or a numpy Generator, got {type(seed).__name__}")
     max_rounds = check_int(max_rounds, "max_rounds", minimum=1)
     check_delta_net_feasible(m, delta)
     return _delta_net_cached(m, delta, int(seed), max_rounds).copy()

@@ -66,7 +66,7 @@ class TorchPrefixedHead(torch.nn.Module):
         self.register_buffer("W_K", torch.tensor(np.array(head.W_K), dtype=dtype, device=device))
         self.register_buffer("W_V", torch.tensor(np.array(head.W_V), dtype=dtype, device=device))
         # the prefix is the only trainable part (prefix-tuning)
-        self.prefix = torch.nn.Parameter(torch.as_tensor(head.prefix_tokens(prefix), dtype=dtype, device=device))
+        self.prefix = torch.nn.Parameter(torch.tensor(np.array(head.prefix_tokens(prefix)), dtype=dtype, device=device))
         self.error_bound = math.inf  # set by Approximation.to_torch
 
     def rounding_bound(self):

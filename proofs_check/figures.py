@@ -1,4 +1,4 @@
-"""The report's figures (PNG, matplotlib's Agg backend; nothing is shown on screen).
+"""The report's figures (PNG files drawn on ``matplotlib.figure.Figure`` objects; no pyplot state).
 
 * ``heads_s1.png``: (a) target and compiled head on S^1 for each construction, with the error
   against the proven bound below.
@@ -32,30 +32,27 @@ METHOD_STYLE = {  # one colour and marker per construction, shared by every figu
 }
 
 
-def _pyplot():
-    import matplotlib
+def _figure(nrows, ncols, figsize, **kw):
+    """A ``matplotlib.figure.Figure`` and its axes: no pyplot, no backend switch, no global state."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")  # files only; never needs a display
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols, **kw)
 
 
 def _save(fig, out, name):
     path = os.path.join(out, name)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    _pyplot().close(fig)
+    fig.savefig(path, dpi=120, bbox_inches="tight")  # a Figure prints PNG with Agg by itself
     return path
 
 
 def heads_on_circle(out, eps=0.1, points=2000):
     """(a) Target and head on S^1, one column per construction, error and bound below."""
-    plt = _pyplot()
     f = targets(1)["smooth"]
     theta = np.linspace(-math.pi, math.pi, points)
     X = np.stack([np.cos(theta), np.sin(theta)], axis=1)
     fx = Target(f, 1)(X)[:, 0]
-    fig, axes = plt.subplots(2, 4, figsize=(16, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    fig, axes = _figure(2, 4, (16, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     for j, method in enumerate(METHOD_STYLE):
         a = approximate(f, 1, eps, method=method)
         hx = a(X)[:, 0]
@@ -81,7 +78,6 @@ def heads_on_circle(out, eps=0.1, points=2000):
 
 def error_map_sphere(out, eps=0.1, resolution=120):
     """(b) |head - f| of the quadrature-vMF head on S^2 for the Lipschitz target, lon/lat grid."""
-    plt = _pyplot()
     f = targets(2)["lipschitz"]
     a = approximate(f, 2, eps, method="quadrature")
     lon = np.linspace(-math.pi, math.pi, 2 * resolution)
@@ -89,7 +85,7 @@ def error_map_sphere(out, eps=0.1, resolution=120):
     LON, LAT = np.meshgrid(lon, lat)
     X = np.stack([np.cos(LAT) * np.cos(LON), np.cos(LAT) * np.sin(LON), np.sin(LAT)], axis=-1).reshape(-1, 3)
     err = np.abs(a(X)[:, 0] - Target(f, 2)(X)[:, 0]).reshape(LON.shape)
-    fig, ax = plt.subplots(figsize=(10, 5))
+    fig, ax = _figure(1, 1, (10, 5))
     mesh = ax.pcolormesh(np.degrees(lon), np.degrees(lat), err, shading="auto", cmap="viridis")
     cbar = fig.colorbar(mesh, ax=ax)
     cbar.set_label("|head(x) - f(x)|")
@@ -103,8 +99,7 @@ def error_map_sphere(out, eps=0.1, resolution=120):
 
 def error_vs_prefix(out, sweep, m=1):
     """(c) Sampled sup error (filled) and proven bound (hollow) against N, per construction."""
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5.5), sharey=True)
+    fig, axes = _figure(1, 2, (14, 5.5), sharey=True)
     for ax, kind in zip(axes, ("lipschitz", "smooth")):
         runs = [r for r in sweep.runs if r.m == m and r.target == kind and r.N is not None]
         Ns = [r.N for r in runs]
@@ -144,8 +139,7 @@ def error_vs_prefix(out, sweep, m=1):
 
 def multipliers(out, ms=(2, 5), lams=(1.0, 10.0, 100.0, 1e3, 1e4), nmax=300):
     """(d) a_n(lam) against n, with the heat-kernel approximation exp(-n(n+2nu)/(2 lam)) dashed."""
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, len(ms), figsize=(7 * len(ms), 5), sharey=True)
+    fig, axes = _figure(1, len(ms), (7 * len(ms), 5), sharey=True)
     n = np.arange(nmax + 1)
     for ax, m in zip(np.atleast_1d(axes), ms):
         nu = (m - 1) / 2

@@ -357,7 +357,7 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
     t0 = time.perf_counter()
     eps = check_positive(eps, "eps")
     if isinstance(approx, Approximation):
-        pre, m = approx.prefix_data, approx.m
+        pre, m = approx.prefix, approx.m
         T = approx.context_tokens if context_tokens is None else context_tokens
     else:
         if prefix is None or m is None:

@@ -120,7 +120,7 @@ class Approximation:
     method: str
     m: int
     head: UniversalHead
-    prefix_data: Prefix
+    prefix: Prefix
     error_bound: float
     bound_kind: str
     context_tokens: int
@@ -130,19 +130,18 @@ class Approximation:
     def __call__(self, X, context_tokens=None, truncated=None):
         T = self.context_tokens if context_tokens is None else context_tokens
         if truncated is None:  # the truncated path pays off once keys are many and sharp
-            truncated = _auto_truncates(self.prefix_data) and np.ndim(T) == 0
+            truncated = _auto_truncates(self.prefix) and np.ndim(T) == 0
         if truncated:
-            return self.head.truncated(X, self.prefix_data, T, margin=TRUNCATION_MARGIN).output
-        return self.head(X, self.prefix_data, T)
+            return self.head.truncated(X, self.prefix, T, margin=TRUNCATION_MARGIN).output
+        return self.head(X, self.prefix, T)
 
     @property
     def prefix_length(self):
-        return self.prefix_data.length
+        return self.prefix.length
 
-    @property
-    def prefix(self):
-        """Prefix tokens (N, d) in the universal head's token layout."""
-        return self.head.prefix_tokens(self.prefix_data)
+    def prefix_tokens(self):
+        """Prefix tokens (N, d) in the universal head's token layout (a read-only copy)."""
+        return self.head.prefix_tokens(self.prefix)
 
     def to_torch(self, dtype=None, device=None):
         """A ``torch.nn.Module`` computing the same head (float64 by default).
@@ -154,7 +153,7 @@ class Approximation:
         """
         from .torch_heads import TorchPrefixedHead
 
-        module = TorchPrefixedHead(self.head, self.prefix_data, self.context_tokens, dtype=dtype, device=device)
+        module = TorchPrefixedHead(self.head, self.prefix, self.context_tokens, dtype=dtype, device=device)
         module.error_bound = self.error_bound  # measured heads: the float64 figure, as labelled
         if "math_bound" in self.parameters:
             module.error_bound = self.parameters["math_bound"] + module.rounding_bound()
@@ -197,7 +196,14 @@ def truncation_allowance(prefix, margin=TRUNCATION_MARGIN):
 
 
 class EpsNotMetError(ValueError):
-    """A construction's proven (or measured) error, rounding included, is above the requested eps."""
+    """A construction's proven (or measured) error, rounding included, is above the requested eps.
+
+    ``approximation`` holds the head that missed (for inspection, never as a result), or None.
+    """
+
+    def __init__(self, message, approximation=None):
+        super().__init__(message)
+        self.approximation = approximation
 
 
 def _proven(method, m, head, prefix, math_bound, kind, T, params, eps, prediction=None):
@@ -578,14 +584,16 @@ def _fitted(target, m, eps, lipschitz, T, seed=0, samples=None, lam=None, degree
             break
     params = {"lam": lam_D, "rule_degree": D, "N": len(Y), "fit_samples": n_fit, "test_samples": n_test,
               "measured_sup_error": measured, "eps": eps}
+    approx = Approximation("fitted", m, head, prefix, measured,
+                           "measured on a dense held-out sample with local maximisation (not proven)", T, params)
     if measured > eps:
         message = (f"fitted: the measured sup error {measured:.4g} is above eps = {eps:g} (degree {D}, "
                    f"N = {len(Y)}, stopped by max_design = {max_design:g} / max_degree = {max_degree})")
         if not allow_miss:
-            raise EpsNotMetError(message + "; raise max_design, or pass allow_miss=True to get the head anyway")
+            raise EpsNotMetError(message + "; raise max_design, or pass allow_miss=True to get the head anyway",
+                                 approx)
         warnings.warn(message, UserWarning, stacklevel=3)
-    return Approximation("fitted", m, head, prefix, measured,
-                         "measured on a dense held-out sample with local maximisation (not proven)", T, params)
+    return approx
 
 
 #: The fitted construction stops once its measured error is below this fraction of eps.

@@ -423,6 +423,7 @@ class HarmonicExpansion:
         self.scalar = bool(scalar)
         self.d_out = len(exact[0]) if exact is not None else coefficients[0].shape[1]
         self._lambdified = None
+        self._gens = sphere_symbols(self.m)  # from_polynomial replaces them by its variables
 
     # construction ------------------------------------------------------------
     @classmethod

@@ -20,6 +20,7 @@ each query (KD-tree on key directions) and returns a bound on the neglected mass
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -35,11 +36,12 @@ __all__ = ["UniversalHead", "Prefix", "softmax_attention", "TruncatedResult", "l
 BLOCK = 1 << 22
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Prefix:
     """Prefix tokens of the universal head: keys (N, m+1), biases (N,), values (N, d_out).
 
-    The arrays are copied and read-only: edit a prefix by building a new one.
+    Frozen: the arrays are private read-only copies, so a bound proven for a prefix (and
+    its cached direction tree) cannot change behind its back; build a new one to edit.
     """
 
     keys: np.ndarray
@@ -49,12 +51,13 @@ class Prefix:
     def __post_init__(self):
         # private read-only copies: a bound proven for this prefix (and its cached direction
         # tree) must not change when the caller edits the arrays it passed in
-        self.keys = np.atleast_2d(np.array(self.keys, dtype=float))
-        self.biases = np.array(self.biases, dtype=float).reshape(-1)
+        keys = np.atleast_2d(np.array(self.keys, dtype=float))
+        biases = np.array(self.biases, dtype=float).reshape(-1)
         vals = np.array(self.values, dtype=float)
-        self.values = vals[:, None] if vals.ndim == 1 else vals
-        for arr in (self.keys, self.biases, self.values):
+        vals = vals[:, None] if vals.ndim == 1 else vals
+        for name, arr in (("keys", keys), ("biases", biases), ("values", vals)):
             arr.flags.writeable = False
+            object.__setattr__(self, name, arr)  # the dataclass is frozen
         N = self.keys.shape[0]
         if self.biases.shape != (N,) or self.values.ndim != 2 or self.values.shape[0] != N:
             raise ValueError(f"prefix shapes disagree: keys {self.keys.shape}, biases {self.biases.shape}, "
@@ -75,11 +78,13 @@ class Prefix:
     def d_out(self):
         return self.values.shape[1]
 
+    @functools.cached_property
+    def _tree(self):
+        norms = np.linalg.norm(self.keys, axis=1)
+        return cKDTree(self.keys / np.where(norms > 0, norms, 1.0)[:, None])
+
     def direction_tree(self):
         """KD-tree of the key directions (built once; the keys are read-only)."""
-        if getattr(self, "_tree", None) is None:
-            norms = np.linalg.norm(self.keys, axis=1)
-            self._tree = cKDTree(self.keys / np.where(norms > 0, norms, 1.0)[:, None])
         return self._tree
 
     def shifted(self, beta):

@@ -9,7 +9,9 @@ log-sum-exp shift, exp, two sums, one division), so the rounding proof of
 :meth:`TorchPrefixedHead.forward_sequence` runs real attention over
 [prefix; content] sequences with ``scaled_dot_product_attention``.
 
-The class lives at module scope, so modules pickle and ``torch.save`` whole.
+:class:`TorchPrefixTransformer` is the same pattern for the sequence-to-sequence
+transformer of :mod:`spherical_approx.seq2seq`. Both classes live at module scope, so
+modules pickle and ``torch.save`` whole.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ._validate import UNIT_TOL
 from .heads import Prefix
 from .rounding import INPUT_NORM_ULPS, head_rounding_bound
 
-__all__ = ["TorchPrefixedHead"]
+__all__ = ["TorchPrefixedHead", "TorchPrefixTransformer"]
 
 #: Scores per chunk of queries in ``forward`` (as the numpy head's block).
 _CHUNK = 1 << 22
@@ -147,3 +149,33 @@ class TorchPrefixedHead(torch.nn.Module):
             den = W.sum(dim=1) + c * torch.exp(-torch.clamp(M, min=0.0))  # M >= 0 whenever c > 0
             outs.append((W @ vals) / den[:, None])
         return torch.cat(outs) if outs else torch.zeros(0, self.d_out, dtype=self.dtype, device=X.device)
+
+
+class TorchPrefixTransformer(torch.nn.Module):
+    """The prefixed transformer of :class:`spherical_approx.seq2seq.transformer.PrefixTransformer`.
+
+    Every layer's matrices and prefix are buffers (fixed), named ``W_Q_i``, ``W_K_i``,
+    ``W_V_i``, ``W_O_i`` and ``prefix_i``; ``forward(Z)`` maps residual streams (B, T, D)
+    to the outputs (B, T).
+    """
+
+    def __init__(self, net, dtype=None, device=None):
+        super().__init__()
+        dtype = dtype or torch.float64
+        self.T, self.layout = net.T, net.layout
+        for i, (layer, prefix) in enumerate(zip(net.layers, net.prefixes)):
+            for name in ("W_Q", "W_K", "W_V", "W_O"):
+                self.register_buffer(f"{name}_{i}", torch.tensor(getattr(layer, name), dtype=dtype, device=device))
+            self.register_buffer(f"prefix_{i}", torch.tensor(np.array(prefix), dtype=dtype, device=device))
+        self.depth = net.depth
+
+    def forward(self, Z):
+        """Residual streams Z (B, T, D) from :func:`~spherical_approx.seq2seq.transformer.embed` -> (B, T)."""
+        for i in range(self.depth):
+            WQ, WK, WV, WO, P = (getattr(self, f"{n}_{i}") for n in ("W_Q", "W_K", "W_V", "W_O", "prefix"))
+            Q = Z @ WQ.T
+            s = torch.cat([Q @ (P @ WK.T).T, Q @ (Z @ WK.T).transpose(1, 2)], dim=2)
+            w = torch.softmax(s, dim=2)
+            V = torch.cat([(P @ WV.T).expand(Z.shape[0], -1, -1), Z @ WV.T], dim=1)
+            Z = Z + (w @ V) @ WO.T
+        return Z[..., self.layout.y.start]

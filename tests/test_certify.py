@@ -28,7 +28,7 @@ def test_proves_a_good_head_and_the_bound_is_tight(quad_s1):
 
 
 def test_a_perturbed_token_is_refuted_with_a_witness(quad_s1):
-    pre = quad_s1.prefix_data
+    pre = quad_s1.prefix
     for j, delta in [(0, 0.5), (len(pre.values) // 2, -2.0)]:
         values = pre.values.copy()
         values[j] += delta
@@ -91,7 +91,7 @@ def quad_s2():
 
 def test_s2_perturbed_token_is_refuted_and_the_witness_is_real(quad_s2):
     f, a = quad_s2
-    pre = a.prefix_data
+    pre = a.prefix
     values = pre.values.copy()
     j = int(np.argmax(pre.keys @ np.array([0.6, 0.0, 0.8])))  # the token nearest a smooth point
     values[j] += 5.0
@@ -111,7 +111,7 @@ def test_s2_bound_holds_at_every_sampled_point_of_each_box(quad_s2):
     import flint
 
     f, a = quad_s2
-    pre = a.prefix_data
+    pre = a.prefix
     enc = _Enclosures(pre.keys, pre.biases, pre.values, a.context_tokens, Target(f, 2).exprs, 2, None)
     rng = np.random.default_rng(11)
     failures = []
@@ -141,7 +141,7 @@ def test_candidates_from_a_parent_give_a_valid_bound(quad_s2):
     import flint
 
     f, a = quad_s2
-    pre = a.prefix_data
+    pre = a.prefix
     enc = _Enclosures(pre.keys, pre.biases, pre.values, a.context_tokens, Target(f, 2).exprs, 2, None)
     box = (2, 1.0, np.array([0.2, -0.1]), np.array([0.3, 0.0]))
     with flint.ctx.workprec(64):

@@ -100,7 +100,7 @@ def test_vector_valued_target_and_api_contract():
     X = sa.sample_uniform(2, 10, seed=0)
     out = a(X)
     assert out.shape == (10, 2)
-    assert a.prefix.shape == (a.prefix_length, a.head.d) and a.head.d == 2 * (2 + 2) + 2
+    assert a.prefix_tokens().shape == (a.prefix_length, a.head.d) and a.head.d == 2 * (2 + 2) + 2
     assert np.isfinite(a.error_bound)
     err = np.abs(out - np.stack([X[:, 0] * X[:, 1], X[:, 2] ** 2], 1)).max()
     assert err <= a.error_bound

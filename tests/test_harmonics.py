@@ -6,6 +6,8 @@ import pytest
 import sympy
 from scipy.special import sph_harm_y
 
+import spherical_approx as sa
+
 from spherical_approx.gegenbauer import zonal_polynomial
 from spherical_approx.harmonics import (
     HarmonicExpansion,
@@ -209,3 +211,9 @@ BAD = [
 def test_bad_input_raises_clear_errors(call, exc, msg):
     with pytest.raises(exc, match=msg):
         call()
+
+
+def test_expansion_built_from_exact_components_evaluates():
+    x0, x1, x2 = sa.sphere_symbols(2)
+    E = sa.HarmonicExpansion(2, 1, exact=[(sympy.Integer(1),), (x0,)])  # was AttributeError: _gens
+    np.testing.assert_allclose(E(np.array([[0.6, 0.8, 0.0]])), [1.6])

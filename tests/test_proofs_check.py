@@ -109,3 +109,17 @@ def test_every_claim_has_statement_and_quick_parameters():
     for c in CLAIMS.values():
         assert c.statement and c.group
         assert c.quick_params is not None, c.id
+
+
+def test_figures_leave_matplotlib_state_alone(tmp_path, monkeypatch):
+    import matplotlib
+
+    from proofs_check import figures
+
+    def no_switch(*args, **kwargs):
+        raise AssertionError("figures must not switch matplotlib's backend (a process-wide side effect)")
+
+    monkeypatch.setattr(matplotlib, "use", no_switch)
+    backend = matplotlib.get_backend()
+    figures.multipliers(str(tmp_path), ms=(2,), lams=(10.0,), nmax=20)
+    assert (tmp_path / "multipliers.png").stat().st_size > 0 and matplotlib.get_backend() == backend

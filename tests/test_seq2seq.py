@@ -149,3 +149,31 @@ def test_torch_export_matches_numpy():
     largest_score = max(net.info["lam_inner"], 3 * net.info["lam_outer"] * 1.5**2)
     tol = net.depth * 8 * np.finfo(float).eps * largest_score
     assert np.abs(out - net(X)).max() <= tol, tol
+
+
+def test_torch_transformer_pickles_whole():
+    torch = pytest.importorskip("torch")
+    import io
+
+    net = compile_transformer(sprecher_outer(InnerFunction(2), lambda X: X.sum(axis=1) / 2, level=1))
+    module = net.to_torch()
+    buf = io.BytesIO()
+    torch.save(module, buf)
+    buf.seek(0)
+    back = torch.load(buf, weights_only=False)
+    Z = torch.tensor(embed(grid(2, 3), 2))
+    with torch.no_grad():
+        assert torch.equal(back(Z), module(Z))
+
+
+def test_inner_function_is_freed_with_its_caches():
+    import gc
+    import weakref
+
+    psi = InnerFunction(2)
+    psi.table(2)
+    psi.exact(Fraction(1, 36))
+    ref = weakref.ref(psi)
+    del psi
+    gc.collect()
+    assert ref() is None  # an lru_cache on the methods kept every instance alive

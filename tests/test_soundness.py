@@ -282,7 +282,11 @@ def test_a_prefix_cannot_change_behind_its_bound():
         P.values[0, 0] = 3.0
     a = approximate(x0, 1, 0.1, method="quadrature")
     with pytest.raises(ValueError, match="read-only"):  # was silently discarded (a fresh copy)
-        a.prefix[0, 0] = 1.0
+        a.prefix_tokens()[0, 0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        a.prefix.values[0, 0] = 1.0
+    with pytest.raises(AttributeError):  # a frozen Prefix: no field can be replaced either
+        a.prefix.values = np.zeros_like(a.prefix.values)
 
 
 def test_torch_module_pickles_whole():

@@ -54,7 +54,7 @@ def _default_heads(p):
 def _soundness(p):
     f = TARGETS[1]
     a = approximate(f, 1, p["eps"], method="quadrature")
-    good = a.prefix_data
+    good = a.prefix
     values = good.values.copy()
     j = len(values) // 3
     values[j] += 1.0  # one token's value off by 1: the head is off by about its weight there

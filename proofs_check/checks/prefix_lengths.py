@@ -30,6 +30,8 @@ def _prefix_lengths(p):
     bad, worst, built = [], 0.0, 0
     for r in sweep.runs:
         if r.N is None:
+            if r.note.startswith("refused"):  # a proven construction that could not meet eps
+                bad.append(f"{r.method} S^{r.m} {r.target} eps={r.eps} {r.note}")
             continue
         built += 1
         if r.method == "fitted":  # no proof: its held-out error is reported, not checked

@@ -20,7 +20,6 @@ disjoint (checked by :meth:`InnerFunction.image_separation`).
 
 from __future__ import annotations
 
-import functools
 import itertools
 from fractions import Fraction
 
@@ -64,6 +63,7 @@ class InnerFunction:
         #: affine map of inputs in [0, 1] so that scale*x + q*a <= 1 for q <= 2T
         self.scale = 1.0 - 2 * self.T * float(self.a)
         self.alphas = np.array([self._alpha(p) for p in range(1, self.T + 1)])
+        self._psi_memo, self._tables = {}, {}  # per instance: freed with it
 
     # -- constants -----------------------------------------------------------
     def beta(self, k):
@@ -98,16 +98,22 @@ class InnerFunction:
                 raise ValueError(f"x = {x} has no terminating base-{self.gamma} expansion")
         return self._psi_k(int(j), k)
 
-    @functools.lru_cache(maxsize=None)
     def _psi_k(self, j, k):
-        # psi_k(j / gamma^k); j = gamma^k stands for 1
-        g = self.gamma
-        if k == 1:
-            return Fraction(j, g)
-        J, i = divmod(j, g)
-        if i < g - 1:
-            return self._psi_k(J, k - 1) + Fraction(i, g ** self.beta(k))
-        return (self._psi_k(j - 1, k) + self._psi_k(J + 1, k - 1)) / 2
+        # psi_k(j / gamma^k); j = gamma^k stands for 1. Memoised per instance (an lru_cache on
+        # the method would keep every InnerFunction alive through its cache)
+        key = (j, k)
+        if key not in self._psi_memo:
+            g = self.gamma
+            if k == 1:
+                value = Fraction(j, g)
+            else:
+                J, i = divmod(j, g)
+                if i < g - 1:
+                    value = self._psi_k(J, k - 1) + Fraction(i, g ** self.beta(k))
+                else:
+                    value = (self._psi_k(j - 1, k) + self._psi_k(J + 1, k - 1)) / 2
+            self._psi_memo[key] = value
+        return self._psi_memo[key]
 
     # -- float values ------------------------------------------------------------
     def table(self, level):
@@ -118,9 +124,10 @@ class InnerFunction:
         level = check_int(level, "level", minimum=1)
         if self.gamma**level + 1 > _MAX_TABLE:
             raise ValueError(f"a level-{level} table has {self.gamma ** level + 1} nodes; too many")
-        return self._table(level)
+        if level not in self._tables:
+            self._tables[level] = self._table(level)
+        return self._tables[level]
 
-    @functools.lru_cache(maxsize=8)
     def _table(self, level):
         g = self.gamma
         P = np.arange(g + 1) / g

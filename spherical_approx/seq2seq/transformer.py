@@ -189,9 +189,9 @@ class PrefixTransformer:
 
     def to_torch(self, dtype=None, device=None):
         """A torch.nn.Module computing the same transformer (float64 by default)."""
-        from ..torch_heads import torch  # raises a clear ImportError without torch
-        dtype = torch.float64 if dtype is None else dtype
-        return _torch_module(torch)(self, dtype, device)
+        from ..torch_heads import TorchPrefixTransformer  # a clear ImportError without torch
+
+        return TorchPrefixTransformer(self, dtype, device)
 
     def __repr__(self):
         return f"PrefixTransformer(T={self.T}, depth={self.depth}, prefix_lengths={self.prefix_lengths})"
@@ -274,31 +274,6 @@ def relative_content_attention(layer, Z, prefix):
     # over the content in logs: the content weights alone can underflow to 0 (0/0 otherwise)
     log_w = (s - logsumexp(s, axis=2, keepdims=True))[:, :, len(prefix) :]
     return np.exp(log_w - logsumexp(log_w, axis=2, keepdims=True))
-
-
-def _torch_module(torch):
-    class TorchPrefixTransformer(torch.nn.Module):
-        def __init__(self, net, dtype, device):
-            super().__init__()
-            self.T, self.layout = net.T, net.layout
-            for i, (layer, prefix) in enumerate(zip(net.layers, net.prefixes)):
-                for name in ("W_Q", "W_K", "W_V", "W_O"):
-                    self.register_buffer(f"{name}_{i}", torch.tensor(getattr(layer, name), dtype=dtype, device=device))
-                self.register_buffer(f"prefix_{i}", torch.tensor(prefix, dtype=dtype, device=device))
-            self.depth = net.depth
-
-        def forward(self, Z):
-            """Residual streams Z (B, T, D) from :func:`embed` -> outputs (B, T)."""
-            for i in range(self.depth):
-                WQ, WK, WV, WO, P = (getattr(self, f"{n}_{i}") for n in ("W_Q", "W_K", "W_V", "W_O", "prefix"))
-                Q = Z @ WQ.T
-                s = torch.cat([Q @ (P @ WK.T).T, Q @ (Z @ WK.T).transpose(1, 2)], dim=2)
-                w = torch.softmax(s, dim=2)
-                V = torch.cat([(P @ WV.T).expand(Z.shape[0], -1, -1), Z @ WV.T], dim=1)
-                Z = Z + (w @ V) @ WO.T
-            return Z[..., self.layout.y.start]
-
-    return TorchPrefixTransformer
 
 
 def error_split(net, outer, F, X):

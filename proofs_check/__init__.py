@@ -1,6 +1,6 @@
 """proofs_check: the verification suite of spherical-approx.
 
-``python -m proofs_check`` runs every registered claim of MATH.md, prints a
+``python -m proofs_check`` runs every registered claim of the toolkit's mathematics (docs/theory/), prints a
 table (claim, provenance, parameters, predicted or bound, measured, PASS/FAIL),
 writes ``report.md`` and ``report.json`` to an output folder and exits 1 if any
 claim fails. Only claims whose checks exist are registered; none is faked.

@@ -1,6 +1,6 @@
 """Claims and their results.
 
-A :class:`Claim` is one statement of MATH.md with its provenance tag
+A :class:`Claim` is one statement of the toolkit's mathematics (docs/theory/) with its provenance tag
 ([paper], [third-party], [classical] or [toolkit]), default parameters (and
 smaller ``quick`` ones), and a ``run(params) -> Result``. Check modules in
 :mod:`proofs_check.checks` register claims with :func:`claim`.

@@ -1,7 +1,7 @@
 """spherical-approx: spherical harmonics, softmax smoothing and checked
 approximation bounds for prefix-tuned attention heads on S^m.
 
-The public names below are the stable API (see DESIGN.md). Modules follow the
+The public names below are the stable API (see the API reference, docs/api.rst). Modules follow the
 data flow: arith -> sphere, gegenbauer, quadrature -> harmonics -> (kernels,
 continuity, bounds) -> heads -> constructions -> certify.
 

@@ -1,4 +1,4 @@
-"""Prefix-length and error bounds of MATH.md §4, as small dataclasses of numbers.
+"""Prefix-length and error bounds (docs/theory/bounds.rst), as small dataclasses of numbers.
 
 * :func:`paper_rate_exponent` [paper]: ``N = O(eps^-(4m^2+14m+10))``
 * :func:`packing_constant` [third-party]: ``N <= C_m delta^-m``
@@ -101,7 +101,7 @@ def packing_constant(m, backend="float", dps=None):
 
 @dataclass(frozen=True)
 class DeltaNetParameters(_AsDict):
-    """[third-party] Parameters and bound of the delta-net construction (MATH.md §4)."""
+    """[third-party] Parameters and bound of the delta-net construction (docs/theory/bounds.rst)."""
 
     m: int
     eps: float
@@ -344,7 +344,7 @@ def discretisation_bound(m, lam, rule_degree, poly_degree, sup_norm=1.0, backend
 
     Examples
     --------
-    >>> b = discretisation_bound(2, 30.0, 40, 3)    # MATH.md: 861 nodes, bound 3.9e-8
+    >>> b = discretisation_bound(2, 30.0, 40, 3)    # 861 nodes, bound 3.9e-8
     >>> float(f"{b:.2g}")
     3.9e-08
     """

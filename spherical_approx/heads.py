@@ -1,4 +1,4 @@
-"""The universal attention head of MATH.md §3 and its stable float64 evaluation.
+"""The universal attention head (docs/theory/heads.rst) and its stable float64 evaluation.
 
 Universal head [toolkit]. For (m, d_out) fix ``d = 2(m+2) + d_out`` and the token
 layout ``u = (q-block in R^(m+2), k-block in R^(m+2), v-block in R^d_out)``;

@@ -1,12 +1,12 @@
 """Zonal kernels on S^m: Funk-Hecke coefficients, the softmax (von Mises-Fisher)
 kernel, its smoothing operator and the distance law it induces.
 
-Facts used (MATH.md §2):
+Facts used (proved or referenced in docs/theory/kernels.rst):
 
 * Funk-Hecke [classical]: for ``phi`` on [-1, 1] and ``Y`` in H_n,
   ``int phi(<x,y>) Y(y) d sigma(y) = mu_n[phi] Y(x)`` with
   ``mu_n[phi] = A_(m-1) int_0^pi phi(cos t) P_n(cos t) sin^(m-1) t dt``
-  (the substitution ``t = cos theta`` of MATH.md's form; the integrand is then
+  (the substitution ``t = cos theta`` of the theory page's form; the integrand is then
   smooth at both ends, which quadrature and arb's rigorous integration need).
 * Softmax kernel [classical]: ``mu_n(lam) = (2 pi)^(nu+1) lam^(-nu) I_(n+nu)(lam)``,
   ``nu = (m-1)/2``.

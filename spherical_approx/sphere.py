@@ -48,7 +48,7 @@ __all__ = [
 def sphere_area(m, backend="float", dps=None):
     """Surface measure ``A_m = |S^m| = 2 pi^((m+1)/2) / Gamma((m+1)/2)``.
 
-    ``m = 0`` is allowed and gives ``A_0 = 2`` (the convention of MATH.md §0).
+    ``m = 0`` is allowed and gives ``A_0 = 2`` (the measure of the two-point sphere S^0).
 
     Examples
     --------

@@ -84,7 +84,7 @@ def test_taylor_truncation_bound_holds():
 
 
 def test_fitted_prefix_is_short_and_labelled_measured():
-    f = sympy.Abs(sympy.sin(2 * sympy.atan2(x1, x0))) / 2  # MATH.md's S^1 example, L = 1
+    f = sympy.Abs(sympy.sin(2 * sympy.atan2(x1, x0))) / 2  # the S^1 example of the theory pages, L = 1
     fn = lambda X: np.abs(np.sin(2 * np.arctan2(X[:, 1], X[:, 0]))) / 2  # noqa: E731
     a = approximate(fn, 1, 0.01, method="fitted")
     assert "measured" in a.bound_kind

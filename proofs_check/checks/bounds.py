@@ -1,4 +1,4 @@
-"""Claims of MATH.md §4: the delta-net theorem's inequalities and parameters, and the paper's rate."""
+"""Claims about the delta-net theorem's inequalities and parameters, and the paper's rate."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Claims of MATH.md §0-1 (sphere geometry, zonal polynomials, harmonics, quadrature)
-and the packing part of the delta-net theorem (§4, step 1)."""
+"""Claims about the foundations (sphere geometry, zonal polynomials, harmonics, quadrature)
+and the packing part of the delta-net theorem (docs/theory/bounds.rst, step 1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Claims of MATH.md §3-4 about compiled heads: the universal head algebra, the
+"""Claims about compiled heads: the universal head algebra, the
 element-wise property, and the constructions meeting their bounds."""
 
 from __future__ import annotations

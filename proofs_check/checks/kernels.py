@@ -1,5 +1,5 @@
-"""Claims of MATH.md §2 (softmax kernel, smoothing, distance law) and the
-[toolkit] smoothing / discretisation bounds of §4."""
+"""Claims about the softmax kernel (smoothing, distance law) and the
+[toolkit] smoothing / discretisation bounds (docs/theory/kernels.rst, bounds.rst)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sequence-to-sequence functions from prefixed heads (MATH.md section 5).
+"""Sequence-to-sequence functions from prefixed heads (docs/theory/seq2seq.rst).
 
 :mod:`.kolmogorov` computes the Kolmogorov–Arnold superposition (Köppen's inner
 function, Sprecher's outer functions); :mod:`.transformer` compiles it into a

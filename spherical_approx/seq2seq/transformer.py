@@ -1,6 +1,6 @@
 """A transformer of single-head layers that computes a Kolmogorov–Arnold superposition.
 
-Depth ``2T + 3`` for sequences of length T (MATH.md section 5):
+Depth ``2T + 3`` for sequences of length T (docs/theory/seq2seq.rst):
 
 1. one prefixed head on S^1 computes the element-wise map
    ``(x_t, t) -> (alpha_t psi(scale x_t + q a))_q``: token value and position are

@@ -36,11 +36,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
+import types
 
 __all__ = ["InfeasibleError", "check_feasible", "get_limits", "set_limits", "override", "DEFAULT_LIMITS"]
 
-DEFAULT_LIMITS = {"max_elements": 5e8, "max_operations": 1e10}
-_LIMITS = contextvars.ContextVar("spherical_approx_limits", default=dict(DEFAULT_LIMITS))
+DEFAULT_LIMITS = types.MappingProxyType({"max_elements": 5e8, "max_operations": 1e10})
+_LIMITS = contextvars.ContextVar("spherical_approx_limits", default=DEFAULT_LIMITS)  # read-only default
 
 
 class InfeasibleError(ValueError):

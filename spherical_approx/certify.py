@@ -384,8 +384,9 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
         lipschitz = check_positive(lipschitz, "lipschitz")
     if target.d_out != pre.values.shape[1]:
         raise ValueError(f"f has {target.d_out} outputs but the head has {pre.values.shape[1]}")
-    # the boxes bound the exact head; the float64 head differs from it by at most this
-    rounding = head_rounding_bound(pre, T)
+    # the boxes bound the exact head; the float64 head (as Approximation evaluates it, truncated
+    # path included) differs from it by at most this
+    rounding = approx.evaluation_allowance(T) if isinstance(approx, Approximation) else head_rounding_bound(pre, T)
     notes = []
     if target.exprs is None:
         notes.append("f is a callable: evaluated in float64 at box centres and widened by L times the radius")
@@ -433,6 +434,6 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
             if progress and boxes % 2000 < 2:
                 progress(boxes, top, best_lower)
         upper = -heap[0][0] + rounding if heap else math.inf
-    notes.append(f"upper includes the float64 evaluation's rounding bound {rounding:.2e}")
+    notes.append(f"upper includes the float64 evaluation's allowance {rounding:.2e} (rounding, truncation)")
     return Certificate(status, eps, upper, best_lower, witness, boxes, enc.key_evaluations, prec,
                        time.perf_counter() - t0, notes)

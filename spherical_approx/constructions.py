@@ -139,6 +139,13 @@ class Approximation:
     def prefix_length(self):
         return self.prefix.length
 
+    def evaluation_allowance(self, context_tokens=None):
+        """Proven bound of ``|self(X) - exact head(X)|``: float64 rounding, plus the truncated
+        path's a priori allowance when ``__call__`` truncates by default."""
+        T = self.context_tokens if context_tokens is None else context_tokens
+        trunc = truncation_allowance(self.prefix) if _auto_truncates(self.prefix) else 0.0
+        return head_rounding_bound(self.prefix, T) + trunc
+
     def prefix_tokens(self):
         """Prefix tokens (N, d) in the universal head's token layout (a read-only copy)."""
         return self.head.prefix_tokens(self.prefix)
@@ -211,7 +218,7 @@ def _proven(method, m, head, prefix, math_bound, kind, T, params, eps, predictio
     refuses (EpsNotMetError) when the total is above eps."""
     rounding = head_rounding_bound(prefix, T)
     trunc = truncation_allowance(prefix) if _auto_truncates(prefix) else 0.0
-    total = math_bound + rounding + trunc
+    total = math_bound + rounding + trunc  # = math_bound + Approximation.evaluation_allowance()
     params = dict(params, eps=eps, math_bound=math_bound, rounding_bound=rounding, truncation_allowance=trunc)
     if not total <= eps:
         raise EpsNotMetError(
@@ -397,7 +404,12 @@ def _quadrature(target, m, eps, lipschitz, T):
         sup_f = float(np.max(np.linalg.norm(values, axis=1))) + L * math.pi
     # rounding does not depend on beta beyond the biases' size: estimate it, then fit the content term
     reserve = 2 * head_rounding_bound(Prefix(q.lam * Y, np.log(w), values), T)
-    beta, content = _rule_content_shift(m, q.lam, q.degree, sup_f, T, max(eps - q.error_bound - reserve, 0.0) or eps)
+    budget = eps - q.error_bound - reserve
+    if T > 0 and not budget > 0:
+        raise EpsNotMetError(f"quadrature: the float64 rounding of this head ({reserve / 2:.3g}) leaves no room "
+                             f"for the content term within eps = {eps:g}: scale the target down or ask for a "
+                             "larger eps")
+    beta, content = _rule_content_shift(m, q.lam, q.degree, sup_f, T, budget)
     prefix = Prefix(q.lam * Y, np.log(w) + beta, values)
     params = dict(q.as_dict(), beta=beta, content_term=content, sup_f=sup_f)
     return _proven("quadrature", m, head, prefix, q.error_bound + content, kind, T, params, eps, prediction)

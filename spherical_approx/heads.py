@@ -13,8 +13,8 @@ is 0, and the output at a content position t is exactly
 causal mask). The matrices never depend on the target; only the prefix does.
 
 Evaluation never forms more than a bounded block of scores, and uses the
-log-sum-exp shift ``M = max(0, max_i s_i)`` (``max_i s_i`` when no content token is seen) so that lam up to 1e12 neither
-overflows nor loses the content term. The truncated path visits only keys near
+log-sum-exp shift ``M = max(0, max_i s_i)`` (``max_i s_i`` when no content token is
+seen) so that lam up to 1e12 neither overflows nor loses the content term. The truncated path visits only keys near
 each query (KD-tree on key directions) and returns a bound on the neglected mass.
 """
 

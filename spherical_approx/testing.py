@@ -287,7 +287,8 @@ def run_soundness_case(case, samples=20000, seed=0):
         C = np.stack([np.cos(t), np.sin(t)], 1)
         sampled = max(sampled, float(np.max(np.linalg.norm(a(C) - Target(case.f, 1)(C), axis=1))))
     kind = a.bound_kind
-    text = f"N = {a.prefix_length}, bound {a.error_bound:.3g} [{kind.split(':')[0].split(',')[0]}], sampled {sampled:.3g}"
+    label = kind.split(":")[0].split(",")[0]
+    text = f"N = {a.prefix_length}, bound {a.error_bound:.3g} [{label}], sampled {sampled:.3g}"
     if case.expect == "proven":
         return kind.startswith("proven") and "assuming" not in kind and sampled <= a.error_bound, text
     if case.expect == "assumed":

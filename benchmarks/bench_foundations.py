@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 
+from _timing import best_of, matmul_rate
 
 import spherical_approx as sa
-from _timing import best_of, matmul_rate
 
 
 def main():
@@ -28,7 +28,8 @@ def main():
         t0 = time.perf_counter()
         P = sa.delta_net(2, delta)
         t_net = time.perf_counter() - t0
-        t_sample = best_of(lambda: sa.sample_uniform(2, len(P), seed=1))
+        n_points = len(P)
+        t_sample = best_of(lambda n=n_points: sa.sample_uniform(2, n, seed=1))
         print(f"delta_net(2, {delta}) -> N = {len(P)} ({label}): {t_net:.2f} s  "
               f"({t_net / t_sample:.0f}x drawing N uniform points)")
     t_q = best_of(lambda: sa.product_rule(4, 30), repeat=1)

@@ -12,10 +12,10 @@ dense path includes the rounding of the scores, ~(m+1) lam u, not only truncatio
 import argparse
 
 import numpy as np
+from _timing import best_of, matmul_rate
 
 import spherical_approx as sa
 from spherical_approx.heads import Prefix, UniversalHead
-from _timing import best_of, matmul_rate
 
 
 def main(argv=None):
@@ -33,15 +33,16 @@ def main(argv=None):
     except ImportError:
         torch = None
     flops_per_score = 2 * (m + 1) + 2 * 1 + 2
-    print(f"{'N':>8} {'lam':>8} | {'dense s':>8} {'GFLOP/s':>8} | {'trunc s':>8} {'dense/trunc':>11} {'max |diff|':>10} "
+    print(f"{'N':>8} {'lam':>8} | {'dense s':>8} {'GFLOP/s':>8} | {'trunc s':>8} {'dense/trunc':>11} "
+          f"{'max |diff|':>10} "
           f"{'bound':>9} | {'torch s':>8} {'dense/torch':>11} {'max |diff|':>10}")
     for N in [int(float(s)) for s in args.sizes.split(",")]:
         Y = sa.sample_uniform(m, N, seed=2)
         for lam in [float(s) for s in args.lams.split(",")]:
             prefix = Prefix(lam * Y, np.zeros(N), Y[:, 2:3])
-            t_dense = best_of(lambda: H(X, prefix, 1), repeat=1)
+            t_dense = best_of(lambda prefix=prefix: H(X, prefix, 1), repeat=1)
             dense = H(X, prefix, 1)
-            t_tr = best_of(lambda: H.truncated(X, prefix, 1), repeat=1)
+            t_tr = best_of(lambda prefix=prefix: H.truncated(X, prefix, 1), repeat=1)
             tr = H.truncated(X, prefix, 1)
             row = (f"{N:>8} {lam:>8.0e} | {t_dense:>8.3f} {flops_per_score * N * len(X) / t_dense / 1e9:>8.2f} | "
                    f"{t_tr:>8.3f} {t_dense / t_tr:>11.1f} {np.abs(tr.output - dense).max():>10.2e} "
@@ -52,7 +53,7 @@ def main(argv=None):
                 mod = TorchPrefixedHead(H, prefix, 1, device=args.device)
                 Xt = torch.tensor(X, device=args.device)
 
-                def run():
+                def run(mod=mod, Xt=Xt):
                     with torch.no_grad():
                         out = mod(Xt)
                     if args.device != "cpu":

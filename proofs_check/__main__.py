@@ -225,7 +225,8 @@ def _write_json(args, results, total, overrides, figures, figure_errors, sweep, 
              "note": r.note}
             for r in sweep.runs
         ]
-        report["needed_delta_net"] = [{"m": m, "target": t, "eps": e, "N": n} for (m, t, e), n in sweep.needed_net.items()]
+        report["needed_delta_net"] = [{"m": m, "target": t, "eps": e, "N": n}
+                                      for (m, t, e), n in sweep.needed_net.items()]
     if seq is not None:
         report["seq2seq"] = seq
     with open(os.path.join(args.out, "report.json"), "w") as fh:

@@ -127,7 +127,8 @@ def error_vs_prefix(out, sweep, m=1):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("prefix length N")
-        ax.set_title(f"S^{m}, {'Lipschitz target |x0| + x0 x1' if kind == 'lipschitz' else 'smooth target exp(x0) sin(x1)'}"
+        name = "Lipschitz target |x0| + x0 x1" if kind == "lipschitz" else "smooth target exp(x0) sin(x1)"
+        ax.set_title(f"S^{m}, {name}"
                      f" (L = {L:.3g})", fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("sup |head - f|")

@@ -174,7 +174,7 @@ def table_rows(sweep):
         L = sweep.lipschitz[m, "lipschitz"]
         ex = paper_rate_exponent(m)
 
-        def cell(target, method):
+        def cell(target, method, m=m, eps=eps):
             r = sweep.get(m, target, eps, method)
             if r is None:
                 return "n/a"

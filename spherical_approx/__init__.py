@@ -19,7 +19,6 @@ from . import bounds, certify, continuity, kernels
 from .arith import get_backend
 from .certify import Certificate, certify_sup_error
 from .constructions import Approximation, approximate
-from .heads import Prefix, UniversalHead
 from .gegenbauer import chebyshev_t, gegenbauer, legendre, zonal_polynomial, zonal_polynomials
 from .harmonics import (
     HarmonicBasis,
@@ -30,6 +29,7 @@ from .harmonics import (
     sphere_symbols,
     zonal_kernel,
 )
+from .heads import Prefix, UniversalHead
 from .kernels import softmax_multipliers
 from .quadrature import product_rule, quadrature_rule, rule_size
 from .sphere import (

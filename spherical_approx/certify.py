@@ -47,9 +47,9 @@ import numpy as np
 from ._outward import U as _U
 from ._outward import exp_bounds, minus_bounds, sum_lower, sum_upper
 from ._validate import check_dimension, check_int, check_positive
-from .rounding import head_rounding_bound
 from .continuity import _box_to_balls, _face_boxes, _mean_value_enclosure, _split_box
 from .harmonics import coordinate_expr, sphere_symbols
+from .rounding import head_rounding_bound
 
 __all__ = ["Certificate", "certify_sup_error"]
 

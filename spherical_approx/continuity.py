@@ -27,8 +27,8 @@ import sympy
 
 from ._validate import check_dimension, check_int, check_positive
 from .arith import compile_expression
-from .limits import check_feasible
 from .harmonics import _as_callable, coordinate_expr, sphere_symbols
+from .limits import check_feasible
 from .sphere import sample_uniform
 
 __all__ = [
@@ -91,7 +91,7 @@ def lipschitz_form(expr, m):
     >>> lipschitz_form(sympy.sign(x0), 1)
     Traceback (most recent call last):
     ...
-    spherical_approx.continuity.NotLipschitzError: cannot certify a Lipschitz constant: sign(x0) may jump (sign is not continuous in general); pass a callable with lipschitz=L if you know one
+    spherical_approx.continuity.NotLipschitzError: cannot certify a Lipschitz constant: sign(x0) may jump ...
     """
     e = coordinate_expr(expr, m)
     for node in sympy.preorder_traversal(e):

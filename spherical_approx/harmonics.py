@@ -39,8 +39,8 @@ import sympy
 
 from ._validate import UNIT_TOL, check_dimension, check_int, check_points
 from .arith import get_backend
-from .limits import InfeasibleError, check_feasible
 from .gegenbauer import zonal_polynomials
+from .limits import InfeasibleError, check_feasible
 from .sphere import monomial_integral, sphere_area
 
 __all__ = [

@@ -212,7 +212,8 @@ class UniversalHead:
         if not isinstance(prefix, Prefix):
             raise TypeError(f"prefix must be a Prefix, got {type(prefix).__name__}")
         if prefix.m != self.m or prefix.d_out != self.d_out:
-            raise ValueError(f"prefix is for (m, d_out) = ({prefix.m}, {prefix.d_out}), head for ({self.m}, {self.d_out})")
+            raise ValueError(f"prefix is for (m, d_out) = ({prefix.m}, {prefix.d_out}), "
+                             f"head for ({self.m}, {self.d_out})")
 
     # evaluation ------------------------------------------------------------
     def __call__(self, X, prefix, context_tokens=1):

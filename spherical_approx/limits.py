@@ -25,7 +25,7 @@ The limits are per thread of work (a :mod:`contextvars` variable) and adjustable
 ...     limits.check_feasible("a test array", elements=1e4)
 Traceback (most recent call last):
 ...
-spherical_approx.limits.InfeasibleError: a test array needs about 1e+04 numbers in memory, above the limit max_elements = 1e+03 (raise it with spherical_approx.limits.override(max_elements=...) or set_limits if you have the memory)
+spherical_approx.limits.InfeasibleError: a test array needs about 1e+04 numbers in memory, ... max_elements = 1e+03 ...
 
 ``set_limits(max_elements=..., max_operations=...)`` changes them for the current
 context from then on.

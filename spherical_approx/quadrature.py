@@ -21,7 +21,6 @@ the orders 13, 25 and 27, whose weights are not all positive, are skipped.
 from __future__ import annotations
 
 import math
-
 from functools import lru_cache
 
 import numpy as np

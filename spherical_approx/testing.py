@@ -135,7 +135,8 @@ def gegenbauer_oracle(n, alpha, t, dps=40):
     t, alpha = ctx.mpf(t), ctx.mpf(alpha)
     total = ctx.mpf(0)
     for k in range(n // 2 + 1):
-        total += (-1) ** k * ctx.rf(alpha, n - k) / (ctx.factorial(k) * ctx.factorial(n - 2 * k)) * (2 * t) ** (n - 2 * k)
+        total += ((-1) ** k * ctx.rf(alpha, n - k) / (ctx.factorial(k) * ctx.factorial(n - 2 * k))
+                  * (2 * t) ** (n - 2 * k))
     return total
 
 
@@ -265,9 +266,7 @@ def run_soundness_case(case, samples=20000, seed=0):
     a proven bound must be at least the sampled error (dense sample with local
     maximisation, plus a 200,001-point grid on S^1).
     """
-    from .constructions import sampled_sup_error
-
-    from .constructions import EpsNotMetError
+    from .constructions import EpsNotMetError, sampled_sup_error
 
     try:
         a = case.build()

@@ -73,7 +73,10 @@ def test_bessel_tail_against_mpmath_and_arb():
         ctx.dps = 30
         nu = ctx.mpf(m - 1) / 2
         i0 = ctx.besseli(nu, lam)
-        ref = ctx.nsum(lambda n: sa.harmonic_dimension(m, int(n)) * ctx.besseli(nu + n, lam) / i0, [K + 1, ctx.inf])
+        def term(n, m=m, nu=nu, lam=lam, i0=i0, ctx=ctx):
+            return sa.harmonic_dimension(m, int(n)) * ctx.besseli(nu + n, lam) / i0
+
+        ref = ctx.nsum(term, [K + 1, ctx.inf])
         got = bessel_tail(m, lam, K)
         assert abs(got - float(ref)) <= 1e-12 * float(ref), (m, lam, K)
         ball = bessel_tail(m, lam, K, backend="arb")

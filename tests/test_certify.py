@@ -105,10 +105,11 @@ def test_s2_perturbed_token_is_refuted_and_the_witness_is_real(quad_s2):
 
 def test_s2_bound_holds_at_every_sampled_point_of_each_box(quad_s2):
     # the box bounds (all three forms) against the true error at points inside each box
+    import flint
+
     from spherical_approx.certify import _Enclosures
     from spherical_approx.constructions import Target
     from spherical_approx.continuity import _box_to_balls
-    import flint
 
     f, a = quad_s2
     pre = a.prefix
@@ -135,10 +136,11 @@ def test_s2_bound_holds_at_every_sampled_point_of_each_box(quad_s2):
 
 
 def test_candidates_from_a_parent_give_a_valid_bound(quad_s2):
+    import flint
+
     from spherical_approx.certify import _Enclosures
     from spherical_approx.constructions import Target
     from spherical_approx.continuity import _box_to_balls, _split_box
-    import flint
 
     f, a = quad_s2
     pre = a.prefix

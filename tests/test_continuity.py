@@ -94,7 +94,8 @@ def test_vector_valued_modulus_and_lipschitz():
 def test_certified_sup_norm(expr, m, true):
     b = sup_norm_bound(expr, m)
     if true is None:
-        f = sympy.lambdify(sa.sphere_symbols(m), expr.xreplace({sympy.Symbol(f"x{i}"): g for i, g in enumerate(sa.sphere_symbols(m))}))
+        gens = sa.sphere_symbols(m)
+        f = sympy.lambdify(gens, expr.xreplace({sympy.Symbol(f"x{i}"): g for i, g in enumerate(gens)}))
         true = _true_sup(lambda x: abs(f(*x)), m)
     assert true <= b.upper <= 1.01 * true
 

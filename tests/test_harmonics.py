@@ -7,7 +7,6 @@ import sympy
 from scipy.special import sph_harm_y
 
 import spherical_approx as sa
-
 from spherical_approx.gegenbauer import zonal_polynomial
 from spherical_approx.harmonics import (
     HarmonicExpansion,
@@ -27,7 +26,8 @@ def test_dimension_closed_form_and_label_count(m):
     for n in range(0, 31):
         d = harmonic_dimension(m, n)
         # an independent closed form: (2n + m - 1)(n + m - 2)! / (n! (m - 1)!)
-        alt = 1 if n == 0 else (2 * n + m - 1) * math.factorial(n + m - 2) // (math.factorial(n) * math.factorial(m - 1))
+        alt = 1 if n == 0 else ((2 * n + m - 1) * math.factorial(n + m - 2)
+                                // (math.factorial(n) * math.factorial(m - 1)))
         assert d == alt, (m, n)
         # branching rule: dim H_n(S^m) = sum_{l <= n} dim H_l(S^(m-1))
         if m >= 2:

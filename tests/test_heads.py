@@ -110,7 +110,8 @@ BAD = [
     (lambda: UniversalHead(2, 1)(np.ones((1, 3)), Prefix(np.ones((1, 3)), [0.0], [[1.0]])), ValueError, "unit"),
     (lambda: UniversalHead(2, 1)(np.eye(3)[:1], Prefix(np.ones((1, 4)), [0.0], [[1.0]])), ValueError, "prefix is for"),
     (lambda: UniversalHead(2, 1)(np.eye(3)[:1], "prefix"), TypeError, "Prefix"),
-    (lambda: UniversalHead(2, 1)(np.eye(3)[:1], Prefix(np.ones((1, 3)), [0.0], [[1.0]]), -1), ValueError, "context_tokens"),
+    (lambda: UniversalHead(2, 1)(np.eye(3)[:1], Prefix(np.ones((1, 3)), [0.0], [[1.0]]), -1), ValueError,
+     "context_tokens"),
     (lambda: UniversalHead(2, 1).truncated(np.eye(3)[:1], Prefix(np.eye(3) * [1, 2, 3], [0.0] * 3, [[1.0]] * 3)),
      ValueError, "common norm"),
 ]

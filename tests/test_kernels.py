@@ -6,7 +6,6 @@ import pytest
 import sympy
 
 import spherical_approx as sa
-from spherical_approx.testing import random_polynomial
 from spherical_approx.kernels import (
     distance_density,
     expected_cos_distance,
@@ -17,6 +16,7 @@ from spherical_approx.kernels import (
     softmax_funk_hecke,
     softmax_multipliers,
 )
+from spherical_approx.testing import random_polynomial
 
 t = sympy.Symbol("t")
 
@@ -104,7 +104,8 @@ def test_multiplier_backends_agree():
     arb = softmax_multipliers(3, 12.5, 8, backend="arb", dps=40)
     for n in range(9):
         assert abs(f[n] - float(mp[n])) < 1e-15
-        assert arb[n].overlaps(sa.get_backend("arb").from_float(float(mp[n]))) or abs(float(arb[n].mid()) - float(mp[n])) < 1e-30
+        assert (arb[n].overlaps(sa.get_backend("arb").from_float(float(mp[n])))
+                or abs(float(arb[n].mid()) - float(mp[n])) < 1e-30)
     ex = softmax_multipliers(2, sympy.Integer(10), 1, backend="exact")[1]
     assert abs(float(ex) - (1 / math.tanh(10) - 0.1)) < 1e-15
     np.testing.assert_array_equal(softmax_multipliers(2, 0, 3), [1, 0, 0, 0])
@@ -145,7 +146,8 @@ def test_distance_law_normalised_and_mean_cosine(m, lam):
     from scipy.integrate import quad
 
     pts = [0.0] + [k / math.sqrt(lam) for k in (0.5, 1, 2, 4, 8, 16, 32) if k / math.sqrt(lam) < math.pi] + [math.pi]
-    mass = sum(quad(lambda s: distance_density(m, lam, s), a, b, epsabs=0, epsrel=1e-12)[0] for a, b in zip(pts[:-1], pts[1:]))
+    mass = sum(quad(lambda s: distance_density(m, lam, s), a, b, epsabs=0, epsrel=1e-12)[0]
+               for a, b in zip(pts[:-1], pts[1:]))
     assert abs(mass - 1) < 1e-10
     # E[1 - cos Theta] = 1 - a_1, computed without cancellation
     ecomp = expected_modulus(m, lam, lambda s: 2 * math.sin(s / 2) ** 2)

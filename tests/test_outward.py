@@ -2,6 +2,7 @@
 
 import flint
 import numpy as np
+
 from spherical_approx._outward import U, exp_bounds, minus_bounds, sum_lower, sum_upper
 
 

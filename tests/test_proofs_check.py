@@ -65,8 +65,10 @@ def test_overrides_reach_the_parameters(tmp_path):
 
 # Breaking a formula on purpose must make the claim that checks it FAIL.
 BREAKS = [
-    ("harmonics.dimension", "spherical_approx.harmonic_dimension", lambda m, n: sa.harmonics.harmonic_dimension(m, n) + (n == 7)),
-    ("sphere.area", "spherical_approx.sphere_area", lambda m, backend="float", dps=None: sa.sphere.sphere_area(m + 1, backend, dps)),
+    ("harmonics.dimension", "spherical_approx.harmonic_dimension",
+     lambda m, n: sa.harmonics.harmonic_dimension(m, n) + (n == 7)),
+    ("sphere.area", "spherical_approx.sphere_area",
+     lambda m, backend="float", dps=None: sa.sphere.sphere_area(m + 1, backend, dps)),
 ]
 
 

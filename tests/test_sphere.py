@@ -38,7 +38,7 @@ def test_sphere_area_known_values():
 def test_area_recursion():
     # A_m = A_{m-1} * int_0^pi sin^{m-1} t dt
     for m in range(1, 9):
-        integral = mpmath.quad(lambda t: mpmath.sin(t) ** (m - 1), [0, mpmath.pi])
+        integral = mpmath.quad(lambda t, m=m: mpmath.sin(t) ** (m - 1), [0, mpmath.pi])
         assert abs(sphere_area(m) - sphere_area(m - 1) * float(integral)) < 1e-13 * sphere_area(m)
 
 

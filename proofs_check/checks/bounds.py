@@ -44,7 +44,8 @@ def _cap(p):
 
 @claim(
     "delta_net.parameters",
-    "With delta = min(1/2, eps/(6L)) and lambda = max(lambda_loc, lambda_ctx): 3 L delta + B T e^(-lambda cos delta) <= eps",
+    "With delta = min(1/2, eps/(6L)) and lambda = max(lambda_loc, lambda_ctx): "
+    "3 L delta + B T e^(-lambda cos delta) <= eps",
     "[third-party]", GROUP,
     params={"ms": [1, 2, 3], "eps": [0.3, 0.1, 0.01, 0.001], "L": [0.5, 1.0, 4.0], "T": [0, 1, 8, 64]},
     quick={"ms": [1, 2], "eps": [0.1, 0.01], "L": [1.0], "T": [1, 8]},

@@ -28,7 +28,8 @@ def _area(p):
     ctx.dps = p["dps"] + 10
     worst = 0.0
     for m in range(1, p["mmax"] + 1):
-        rec = sa.sphere_area(m - 1, backend="mp", dps=p["dps"] + 10) * ctx.quad(lambda t: ctx.sin(t) ** (m - 1), [0, ctx.pi])
+        rec = sa.sphere_area(m - 1, backend="mp", dps=p["dps"] + 10) * ctx.quad(
+            lambda t, m=m: ctx.sin(t) ** (m - 1), [0, ctx.pi])
         exact = sympy.N(sa.sphere_area(m, backend="exact"), p["dps"] + 10)
         worst = max(worst, float(abs(rec - ctx.mpf(str(exact))) / rec))
     tol = 10.0 ** -p["dps"]
@@ -64,7 +65,8 @@ def _dimension(p):
     for m in range(1, p["mmax"] + 1):
         for n in range(p["nmax"] + 1):
             d = sa.harmonic_dimension(m, n)
-            alt = 1 if n == 0 else (2 * n + m - 1) * math.factorial(n + m - 2) // (math.factorial(n) * math.factorial(m - 1))
+            alt = 1 if n == 0 else ((2 * n + m - 1) * math.factorial(n + m - 2)
+                                    // (math.factorial(n) * math.factorial(m - 1)))
             branch = d if m == 1 else sum(sa.harmonic_dimension(m - 1, l) for l in range(n + 1))
             mismatches += (d != alt) + (d != branch)
     rank_def = 0
@@ -115,7 +117,8 @@ def _addition(p):
     "harmonics.decomposition",
     "A polynomial of degree <= d restricted to S^m equals proj_0 p + ... + proj_d p with proj_n p in H_n "
     "(harmonic, homogeneous of degree n) and ||p||^2 = sum ||proj_n p||^2, exactly",
-    "[classical]", GROUP, params={"cases": [(1, 6), (2, 5), (3, 4), (4, 3)]}, quick={"cases": [(2, 4), (3, 3)]}, case_fields=("m", "degree"),
+    "[classical]", GROUP, params={"cases": [(1, 6), (2, 5), (3, 4), (4, 3)]}, quick={"cases": [(2, 4), (3, 3)]},
+    case_fields=("m", "degree"),
 )
 def _decomposition(p):
     failures = []

@@ -21,7 +21,8 @@ X = sympy.symbols("x0:4")
 @claim(
     "heads.algebra",
     "Universal head: prefix scores <x, kappa_i> + b_i, content scores and values 0, so "
-    "head(x_t) = sum e^(s_i) v_i / (sum e^(s_i) + c_t) (generic attention vs closed form, with and without causal mask)",
+    "head(x_t) = sum e^(s_i) v_i / (sum e^(s_i) + c_t) "
+    "(generic attention vs closed form, with and without causal mask)",
     "[toolkit]", GROUP, params={"ms": [1, 2, 3], "N": 64, "T": 8}, quick={"ms": [2], "N": 32, "T": 5},
 )
 def _algebra(p):
@@ -63,7 +64,8 @@ def _element_wise(p):
     "constructions.quadrature_prediction",
     "The compiled quadrature-vMF head matches the prediction sum_n a_n proj_n p within the Bessel-tail bound "
     "plus the proven float64 rounding bound of the head's evaluation",
-    "[toolkit]", GROUP, params={"cases": [(1, 6), (2, 6), (3, 4)]}, quick={"cases": [(2, 4)]}, case_fields=("m", "degree"),
+    "[toolkit]", GROUP, params={"cases": [(1, 6), (2, 6), (3, 4)]}, quick={"cases": [(2, 4)]},
+    case_fields=("m", "degree"),
 )
 def _quad_pred(p):
     rows, ok = [], True
@@ -97,14 +99,16 @@ def _delta(p):
             measured = sampled_sup_error(a, f, m, samples=20000)
             ok &= measured <= a.error_bound <= eps
             rows.append(f"S^{m} T={T}: N={a.prefix_length}, {measured:.3g} <= {a.error_bound:.3g} <= {eps}")
-    return Result("measured <= bound <= eps", "; ".join(rows), ok, "certified Lipschitz constant, net built by delta_net")
+    return Result("measured <= bound <= eps", "; ".join(rows), ok,
+                  "certified Lipschitz constant, net built by delta_net")
 
 
 @claim(
     "constructions.spectral",
     "Spectral (deconvolved) construction: Taylor polynomial with a Cauchy bound, values proj_n p / a_n; "
     "sup |head - f| <= proven bound <= eps",
-    "[toolkit]", GROUP, params={"cases": [(1, 1e-8), (2, 1e-8), (3, 1e-5)]}, quick={"cases": [(1, 1e-8)]}, case_fields=("m", "eps"),
+    "[toolkit]", GROUP, params={"cases": [(1, 1e-8), (2, 1e-8), (3, 1e-5)]}, quick={"cases": [(1, 1e-8)]},
+    case_fields=("m", "eps"),
 )
 def _spectral(p):
     rows, ok = [], True

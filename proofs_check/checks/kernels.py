@@ -112,8 +112,9 @@ def _distance(p):
     worst_mass, worst_cos = 0.0, 0.0
     for m in p["ms"]:
         for lam in p["lams"]:
-            pts = [0.0] + [k / math.sqrt(lam) for k in (0.5, 1, 2, 4, 8, 16, 32) if k / math.sqrt(lam) < math.pi] + [math.pi]
-            mass = sum(quad(lambda s: distance_density(m, lam, s), a, b, epsabs=0, epsrel=1e-12)[0]
+            widths = [k / math.sqrt(lam) for k in (0.5, 1, 2, 4, 8, 16, 32)]
+            pts = [0.0] + [w for w in widths if w < math.pi] + [math.pi]
+            mass = sum(quad(lambda s, m=m, lam=lam: distance_density(m, lam, s), a, b, epsabs=0, epsrel=1e-12)[0]
                        for a, b in zip(pts[:-1], pts[1:]))
             worst_mass = max(worst_mass, abs(mass - 1))
             comp = softmax_multipliers(m, lam, 1, one_minus=True)[1]
@@ -144,7 +145,8 @@ def _smoothing_bound(p):
         # agreement within 3e-3 shows the bound is attained (a 1% smaller constant fails).
         ok &= abs(measured - b.bound_expected) <= 3e-3 * b.bound_expected
         ok &= b.bound_expected <= b.bound_closed_form
-        rows.append(f"S^{m} lam={lam}: {measured:.5g} vs L E[Theta] {b.bound_expected:.5g} <= {b.bound_closed_form:.4g}")
+        rows.append(f"S^{m} lam={lam}: {measured:.5g} vs L E[Theta] {b.bound_expected:.5g} "
+                    f"<= {b.bound_closed_form:.4g}")
     return Result("measured = L E[Theta] (rel 3e-3) <= closed form", "; ".join(rows), ok,
                   "distance-to-a-point target, L = 1; product rules of degree 400 (200 on S^3)")
 

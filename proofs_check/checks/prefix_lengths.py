@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from spherical_approx.bounds import packing_constant
 
 from ..claims import Result, claim

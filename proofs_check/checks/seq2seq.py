@@ -71,7 +71,7 @@ def _relative_attention(p):
     T = 3
     layers = pretrained_layers(T)
     worst = 0.0
-    for trial in range(p["trials"]):
+    for _ in range(p["trials"]):
         # a "pretrained" layer with content scores that are not all equal, and a random prefix
         D = layers[0].W_Q.shape[1]
         W = [rng.standard_normal((T + 2, D)) for _ in range(2)]

@@ -142,9 +142,7 @@ class Approximation:
     def evaluation_allowance(self, context_tokens=None):
         """Proven bound of ``|self(X) - exact head(X)|``: float64 rounding, plus the truncated
         path's a priori allowance when ``__call__`` truncates by default."""
-        T = self.context_tokens if context_tokens is None else context_tokens
-        trunc = truncation_allowance(self.prefix) if _auto_truncates(self.prefix) else 0.0
-        return head_rounding_bound(self.prefix, T) + trunc
+        return sum(_evaluation_terms(self.prefix, self.context_tokens if context_tokens is None else context_tokens))
 
     def prefix_tokens(self):
         """Prefix tokens (N, d) in the universal head's token layout (a read-only copy)."""
@@ -202,6 +200,11 @@ def truncation_allowance(prefix, margin=TRUNCATION_MARGIN):
     return 2 * vmax * prefix.length * math.exp(-margin + spread + s_err) * (1 + 1e-9)
 
 
+def _evaluation_terms(prefix, T):
+    """(float64 rounding bound, truncated-path allowance or 0) of the head ``Approximation`` evaluates."""
+    return head_rounding_bound(prefix, T), truncation_allowance(prefix) if _auto_truncates(prefix) else 0.0
+
+
 class EpsNotMetError(ValueError):
     """A construction's proven (or measured) error, rounding included, is above the requested eps.
 
@@ -216,8 +219,7 @@ class EpsNotMetError(ValueError):
 def _proven(method, m, head, prefix, math_bound, kind, T, params, eps, prediction=None):
     """The Approximation with the float64 evaluation's rounding added to its proven bound;
     refuses (EpsNotMetError) when the total is above eps."""
-    rounding = head_rounding_bound(prefix, T)
-    trunc = truncation_allowance(prefix) if _auto_truncates(prefix) else 0.0
+    rounding, trunc = _evaluation_terms(prefix, T)
     total = math_bound + rounding + trunc  # = math_bound + Approximation.evaluation_allowance()
     params = dict(params, eps=eps, math_bound=math_bound, rounding_bound=rounding, truncation_allowance=trunc)
     if not total <= eps:
@@ -355,14 +357,13 @@ def _delta_net(target, m, eps, lipschitz, T, seed=0):
     eps_math = eps * (1 - 2**-30)
     for _ in range(3):
         delta = min(0.5, eps_math / (6 * L))
-        check_delta_net_feasible(m, delta)
-        net = delta_net(m, delta, seed=seed)
+        net = delta_net(m, delta, seed=seed)  # refuses an infeasible net before building it
         values = target(net)
         # the net covers S^m within delta, so sup |f| <= max |f(b_i)| + L delta
         B = float(np.max(np.linalg.norm(values, axis=1))) + L * delta
         p = delta_net_parameters(m, eps_math, L, B, T, N=len(net))
         prefix = Prefix(p.lam * net, np.zeros(len(net)), values)
-        rounding = head_rounding_bound(prefix, T) + (truncation_allowance(prefix) if _auto_truncates(prefix) else 0)
+        rounding = sum(_evaluation_terms(prefix, T))
         if p.error_bound + rounding <= eps or eps - 2 * rounding <= eps / 2:
             break
         eps_math = eps - 2 * rounding

@@ -19,8 +19,9 @@ import os
 import numpy as np
 
 from spherical_approx.bounds import packing_constant, paper_rate_exponent
-from spherical_approx.constructions import Target, approximate
+from spherical_approx.constructions import approximate
 from spherical_approx.kernels import softmax_multipliers
+from spherical_approx.targets import Target
 
 from .prefix_lengths import targets
 

@@ -22,11 +22,12 @@ import numpy as np
 import sympy
 
 from spherical_approx.bounds import delta_net_parameters, packing_constant, paper_rate_exponent, quadrature_parameters
-from spherical_approx.constructions import Approximation, EpsNotMetError, Target, approximate, sampled_sup_error
+from spherical_approx.constructions import Approximation, EpsNotMetError, approximate, sampled_sup_error
 from spherical_approx.continuity import lipschitz_bound
 from spherical_approx.heads import Prefix, UniversalHead
 from spherical_approx.limits import InfeasibleError
 from spherical_approx.sphere import delta_net
+from spherical_approx.targets import Target
 
 X = sympy.symbols("x0:4")
 

@@ -1,9 +1,32 @@
 """spherical-approx: spherical harmonics, softmax smoothing and checked
 approximation bounds for prefix-tuned attention heads on S^m.
 
-The public names below are the stable API (see the API reference, docs/api.rst). Modules follow the
-data flow: arith -> sphere, gegenbauer, quadrature -> harmonics -> (kernels,
-continuity, bounds) -> heads -> constructions -> certify.
+The names below are the stable API, grouped by job (the API reference,
+docs/api.rst, follows the same groups). Modules follow the data flow:
+
+    arith -> sphere, gegenbauer, quadrature, targets -> harmonics -> kernels,
+    bessel, boxes -> continuity, bounds -> heads, rounding -> constructions
+    -> certify
+
+Number systems
+    get_backend
+Geometry of S^m
+    sphere_area, cap_area, monomial_integral, sample_uniform, delta_net,
+    covering_radius, geodesic_distance, to_hyperspherical, from_hyperspherical
+Quadrature
+    quadrature_rule, product_rule, rule_size
+Orthogonal polynomials
+    gegenbauer, chebyshev_t, legendre, zonal_polynomial, zonal_polynomials
+Targets and spherical harmonics
+    Target, sphere_symbols, coordinate_expr, harmonic_dimension,
+    harmonic_labels, harmonic_basis, HarmonicBasis, HarmonicExpansion,
+    zonal_kernel
+Softmax smoothing
+    softmax_multipliers (and the module ``kernels``)
+Bounds and certificates
+    the modules ``bounds`` and ``continuity``; certify_sup_error, Certificate
+Heads and constructions
+    Prefix, UniversalHead, approximate, Approximation
 
 Examples
 --------
@@ -26,7 +49,6 @@ from .harmonics import (
     harmonic_basis,
     harmonic_dimension,
     harmonic_labels,
-    sphere_symbols,
     zonal_kernel,
 )
 from .heads import Prefix, UniversalHead
@@ -43,44 +65,27 @@ from .sphere import (
     sphere_area,
     to_hyperspherical,
 )
+from .targets import Target, coordinate_expr, sphere_symbols
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "approximate",
-    "Approximation",
-    "UniversalHead",
-    "Prefix",
-    "softmax_multipliers",
-    "bounds",
-    "certify",
-    "certify_sup_error",
-    "Certificate",
-    "continuity",
-    "kernels",
+    # number systems
     "get_backend",
-    "chebyshev_t",
-    "gegenbauer",
-    "legendre",
-    "zonal_polynomial",
-    "zonal_polynomials",
-    "HarmonicBasis",
-    "HarmonicExpansion",
-    "harmonic_basis",
-    "harmonic_dimension",
-    "harmonic_labels",
-    "sphere_symbols",
-    "zonal_kernel",
-    "product_rule",
-    "quadrature_rule",
-    "rule_size",
-    "cap_area",
-    "covering_radius",
-    "delta_net",
-    "from_hyperspherical",
-    "geodesic_distance",
-    "monomial_integral",
-    "sample_uniform",
-    "sphere_area",
-    "to_hyperspherical",
+    # geometry of S^m
+    "sphere_area", "cap_area", "monomial_integral", "sample_uniform", "delta_net", "covering_radius",
+    "geodesic_distance", "to_hyperspherical", "from_hyperspherical",
+    # quadrature
+    "quadrature_rule", "product_rule", "rule_size",
+    # orthogonal polynomials
+    "gegenbauer", "chebyshev_t", "legendre", "zonal_polynomial", "zonal_polynomials",
+    # targets and spherical harmonics
+    "Target", "sphere_symbols", "coordinate_expr", "harmonic_dimension", "harmonic_labels", "harmonic_basis",
+    "HarmonicBasis", "HarmonicExpansion", "zonal_kernel",
+    # softmax smoothing
+    "softmax_multipliers", "kernels",
+    # bounds and certificates
+    "bounds", "continuity", "certify", "certify_sup_error", "Certificate",
+    # heads and constructions
+    "Prefix", "UniversalHead", "approximate", "Approximation",
 ]

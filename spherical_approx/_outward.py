@@ -29,14 +29,20 @@ _STEP = 2.0 ** (-_LEVELS * _BITS)  # quantisation of the argument
 _X_MIN, _X_MAX = -700, 700  # below: exp in [0, E0[-700]]; above: inf (no overflow guessing)
 
 
+#: Working digits of the arb values behind the tables (130 bits).
+_TABLE_DPS = 29
+
+
 @functools.lru_cache(maxsize=1)
 def _tables():
-    """(lo, hi) float tables whose entries enclose exp at the table points (from arb at 128 bits)."""
+    """(lo, hi) float tables whose entries enclose exp at the table points (from arb at 130 bits)."""
     import flint
+
+    from .arith import get_backend
 
     def enclose(points):
         lo, hi = np.empty(len(points)), np.empty(len(points))
-        with flint.ctx.workprec(128):
+        with get_backend("arb", _TABLE_DPS).local():
             for i, p in enumerate(points):
                 e = flint.arb(p).exp()
                 # float() of an endpoint rounds to nearest; one extra ulp outward makes it a bound

@@ -45,7 +45,10 @@ import numpy as np
 import scipy.special as sc
 import sympy
 
-__all__ = ["Backend", "get_backend", "BACKENDS", "DEFAULT_DPS", "NonAnalyticFunction"]
+from ._validate import UNIT_TOL, check_points
+
+__all__ = ["Backend", "ExactBackend", "MpBackend", "ArbBackend", "AcbBackend", "FloatBackend", "get_backend",
+           "dps_to_bits", "BACKENDS", "DEFAULT_DPS", "NonAnalyticFunction"]
 
 #: Default decimal digits for the "mp" and "arb" backends.
 DEFAULT_DPS = 30
@@ -70,11 +73,42 @@ def _as_fraction(x) -> Fraction:
     raise TypeError(f"expected an exact rational (int, Fraction, sympy.Rational), got {type(x).__name__}")
 
 
+def dps_to_bits(dps) -> int:
+    """Working precision in bits for ``dps`` decimal digits (guard digits included).
+
+    The one conversion between the API's unit of precision (decimal digits,
+    ``dps``) and the bits of ball arithmetic.
+
+    Parameters
+    ----------
+    dps : int
+        Decimal digits requested, >= 1.
+
+    Returns
+    -------
+    int
+        ``ceil((dps + GUARD_DPS) * log2(10))``.
+
+    Examples
+    --------
+    >>> dps_to_bits(30)
+    133
+    """
+    return int(math.ceil((dps + GUARD_DPS) * math.log2(10)))
+
+
+def _is_exact_number(x) -> bool:
+    return isinstance(x, (int, Fraction, sympy.Rational, str, np.integer)) and not isinstance(x, bool)
+
+
 class Backend:
     """A number system with a fixed working precision.
 
-    Subclasses provide the constants and functions below; library code only
-    uses these names, plus ``+ - * / **`` on the numbers they return.
+    Library code is written once against these methods, plus ``+ - * /`` on
+    the numbers they return. Where one number system needs a different
+    algorithm (the log-scaled float Bessel functions, the arb precision
+    escalation), the subclass overrides the method; library code never asks
+    which backend it holds.
 
     Attributes
     ----------
@@ -82,14 +116,20 @@ class Backend:
         One of :data:`BACKENDS`.
     dps : int or None
         Decimal digits requested (``None`` for "exact" and "float").
+    dtype : type
+        numpy dtype of arrays of this backend's numbers (``float`` or ``object``).
     """
 
     name = "?"
     dps = None
-    #: True when results are rigorous enclosures (balls).
-    rigorous = False
-    #: True for the vectorised numpy float64 backend.
-    is_float = False
+    dtype = object
+    #: Rough cost of one arithmetic operation relative to a float64 one (for feasibility checks).
+    cost_per_operation = 1000
+
+    @property
+    def bits(self):
+        """Working precision in bits (``None`` for exact arithmetic)."""
+        return dps_to_bits(self.dps)
 
     def local(self):
         """Context manager that sets this backend's working precision locally."""
@@ -99,26 +139,93 @@ class Backend:
         """Final form of a result: Python ``float`` for scalar float64 results."""
         return x
 
+    def simplify(self, x):
+        """Tidy a final exact result (sympy's ``simplify``); the identity elsewhere."""
+        return self.finish(x)
+
+    def expand(self, x):
+        """Expand exact polynomial results entrywise (``sympy.expand``); the identity elsewhere."""
+        return x
+
     # conversions
     def rational(self, p, q=1):
         """The number ``p/q`` for integers or exact rationals ``p``, ``q``."""
         raise NotImplementedError
 
-    def num(self, x):
-        """Convert an exact rational (int, Fraction, sympy Rational, str) or, for
-        inexact backends, a float, to a number of this backend."""
-        if isinstance(x, float):
-            return self.from_float(x)
-        fr = _as_fraction(x)
-        return self.rational(fr.numerator, fr.denominator)
+    def convert(self, x):
+        """``x`` as a number of this backend.
 
-    def from_float(self, x):
-        """Convert a Python float exactly (binary value) to this backend."""
+        Exact rationals (int, Fraction, sympy Rational, rational strings, numpy
+        integers) convert exactly; a float converts to its exact binary value
+        (rounded once for "float"); a number of this backend is returned as is.
+        """
+        if isinstance(x, (float, np.floating)):
+            return self._from_float(float(x))
+        if _is_exact_number(x):
+            fr = _as_fraction(int(x) if isinstance(x, np.integer) else x)
+            return self.rational(fr.numerator, fr.denominator)
+        if self._owns(x):
+            return x
+        raise TypeError(f"cannot convert {type(x).__name__} to a {self.name} number")
+
+    def _from_float(self, x):
         raise NotImplementedError
+
+    def _owns(self, x):
+        """True when x is already a number of this backend."""
+        return False
+
+    def convert_array(self, t):
+        """A scalar or array argument in this backend's ring (object arrays of numbers)."""
+        if isinstance(t, (list, tuple, np.ndarray)):
+            return np.frompyfunc(self.convert, 1, 1)(np.asarray(t, dtype=object))
+        return self.convert(t)
+
+    def convert_points(self, X, m):
+        """Points X of S^m as a (k, m+1) array of this backend's numbers.
+
+        Rows must be unit vectors within :data:`UNIT_TOL` (checked in float64);
+        symbolic points (exact backend) are taken as given.
+        """
+        arr = np.asarray(X, dtype=object)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2 or arr.shape[1] != m + 1:
+            raise ValueError(f"X must have shape (k, {m + 1}) for points on S^{m}, got shape {np.shape(X)}")
+        arr = self.convert_array(arr)
+        if not any(getattr(v, "free_symbols", None) for v in arr.ravel()):
+            norms = np.sqrt(np.sum(self.to_float(arr) ** 2, axis=1))
+            if np.any(~np.isfinite(norms)) or np.any(np.abs(norms - 1) > UNIT_TOL):
+                raise ValueError(f"X must hold finite unit vectors (|x| = 1 within {UNIT_TOL:g})")
+        return arr
 
     def to_float(self, x):
         """Nearest float64 (midpoint for balls); arrays of numbers become float arrays."""
         raise NotImplementedError
+
+    def to_sympy(self, x):
+        """x as a sympy number (floats and mpf at their precision); balls are refused."""
+        return sympy.sympify(x)
+
+    def is_finite(self, x):
+        """True when the (scalar) number x is finite."""
+        return math.isfinite(self.to_float(x))
+
+    def stack(self, values):
+        """A list of values of a recurrence as returned to the user (a list; float: one array)."""
+        return values
+
+    def tightened(self, compute, is_tight, extra, max_extra):
+        """``compute(self)``; the arb backend retries with ``extra`` more digits
+        (doubling, up to ``max_extra``) until ``is_tight(values, dps)``."""
+        return compute(self)
+
+    def in_logs_if(self, large, direct, in_logs):
+        """``in_logs()`` when ``large`` (past where Gamma and powers overflow float64), else ``direct()``.
+
+        Exact arithmetic never overflows and always takes ``direct()``.
+        """
+        return in_logs() if large else direct()
 
     # constants and functions
     def pi(self):
@@ -139,6 +246,41 @@ class Backend:
     def sin(self, x):
         raise NotImplementedError
 
+    def tan(self, x):
+        raise NotImplementedError
+
+    def atan(self, x):
+        raise NotImplementedError
+
+    def sinh(self, x):
+        raise NotImplementedError
+
+    def cosh(self, x):
+        raise NotImplementedError
+
+    def tanh(self, x):
+        raise NotImplementedError
+
+    def abs(self, x):
+        return abs(x)
+
+    def sign(self, x):
+        raise NotImplementedError
+
+    def min(self, a, b):
+        return a if a <= b else b
+
+    def max(self, a, b):
+        return a if a >= b else b
+
+    def power(self, x, k):
+        """``x**k`` for an integer k."""
+        return x**k if k >= 0 else 1 / x ** (-k)
+
+    def real_power(self, x, y):
+        """``x**y`` for a non-integer exponent."""
+        return x**y
+
     def gamma(self, x):
         raise NotImplementedError
 
@@ -150,6 +292,10 @@ class Backend:
         """Regularised incomplete beta function I_x(a, b)."""
         raise NotImplementedError
 
+    def besseli(self, order, x):
+        """Modified Bessel function ``I_order(x)``."""
+        raise NotImplementedError
+
     def __repr__(self):
         extra = f", dps={self.dps}" if self.dps is not None else ""
         return f"<Backend {self.name}{extra}>"
@@ -158,10 +304,26 @@ class Backend:
 class ExactBackend(Backend):
     name = "exact"
 
+    @property
+    def bits(self):
+        return None
+
+    def simplify(self, x):
+        return sympy.simplify(x)
+
+    def expand(self, x):
+        return np.frompyfunc(sympy.expand, 1, 1)(x) if isinstance(x, np.ndarray) else sympy.expand(x)
+
     def rational(self, p, q=1):
         return sympy.Rational(p) / sympy.Rational(q)
 
-    def from_float(self, x):
+    def convert(self, x):
+        """Any sympy-convertible value (symbols included); floats exactly."""
+        if isinstance(x, (float, np.floating)):
+            return self._from_float(float(x))
+        return sympy.sympify(x)
+
+    def _from_float(self, x):
         return sympy.Rational(Fraction(x).numerator, Fraction(x).denominator)
 
     def to_float(self, x):
@@ -169,32 +331,37 @@ class ExactBackend(Backend):
             return np.array([float(sympy.N(v, 20)) for v in x.ravel()]).reshape(x.shape)
         return float(sympy.N(x, 20))
 
+    def is_finite(self, x):
+        return bool(sympy.sympify(x).is_finite)
+
+    def in_logs_if(self, large, direct, in_logs):
+        return direct()
+
     def pi(self):
         return sympy.pi
 
-    def sqrt(self, x):
-        return sympy.sqrt(x)
-
-    def exp(self, x):
-        return sympy.exp(x)
-
-    def log(self, x):
-        return sympy.log(x)
-
-    def cos(self, x):
-        return sympy.cos(x)
-
-    def sin(self, x):
-        return sympy.sin(x)
-
-    def gamma(self, x):
-        return sympy.gamma(x)
-
-    def loggamma(self, x):
-        return sympy.loggamma(x)
+    sqrt = staticmethod(sympy.sqrt)
+    exp = staticmethod(sympy.exp)
+    log = staticmethod(sympy.log)
+    cos = staticmethod(sympy.cos)
+    sin = staticmethod(sympy.sin)
+    tan = staticmethod(sympy.tan)
+    atan = staticmethod(sympy.atan)
+    sinh = staticmethod(sympy.sinh)
+    cosh = staticmethod(sympy.cosh)
+    tanh = staticmethod(sympy.tanh)
+    abs = staticmethod(sympy.Abs)
+    sign = staticmethod(sympy.sign)
+    min = staticmethod(sympy.Min)
+    max = staticmethod(sympy.Max)
+    gamma = staticmethod(sympy.gamma)
+    loggamma = staticmethod(sympy.loggamma)
 
     def betainc(self, a, b, x):
         return sympy.betainc_regularized(a, b, 0, x)
+
+    def besseli(self, order, x):
+        return sympy.besseli(order, x)
 
 
 class MpBackend(Backend):
@@ -206,13 +373,23 @@ class MpBackend(Backend):
         self.ctx = mpmath.MPContext()
         self.ctx.dps = dps + GUARD_DPS
 
+    @property
+    def bits(self):
+        return self.ctx.prec
+
     def rational(self, p, q=1):
         p, q = _as_fraction(p), _as_fraction(q)
         r = p / q
         return self.ctx.mpf(r.numerator) / r.denominator
 
-    def from_float(self, x):
+    def _from_float(self, x):
         return self.ctx.mpf(x)
+
+    def _owns(self, x):
+        return hasattr(x, "_mpf_")
+
+    def to_sympy(self, x):
+        return sympy.Float(mpmath.nstr(x, self.dps + 5), self.dps)
 
     def to_float(self, x):
         if isinstance(x, np.ndarray):
@@ -237,6 +414,24 @@ class MpBackend(Backend):
     def sin(self, x):
         return self.ctx.sin(x)
 
+    def tan(self, x):
+        return self.ctx.tan(x)
+
+    def atan(self, x):
+        return self.ctx.atan(x)
+
+    def sinh(self, x):
+        return self.ctx.sinh(x)
+
+    def cosh(self, x):
+        return self.ctx.cosh(x)
+
+    def tanh(self, x):
+        return self.ctx.tanh(x)
+
+    def sign(self, x):
+        return self.ctx.sign(x)
+
     def gamma(self, x):
         return self.ctx.gamma(x)
 
@@ -246,21 +441,33 @@ class MpBackend(Backend):
     def betainc(self, a, b, x):
         return self.ctx.betainc(a, b, 0, x, regularized=True)
 
+    def besseli(self, order, x):
+        return self.ctx.besseli(order, x)
+
 
 class ArbBackend(Backend):
+    """python-flint ``arb`` balls: every result contains the exact value."""
+
     name = "arb"
-    rigorous = True
 
     def __init__(self, dps):
         import flint  # noqa: F401  (fail early with a clear ImportError)
 
         self.dps = dps
-        self.prec = int(math.ceil((dps + GUARD_DPS) * math.log2(10)))
+        self.prec = dps_to_bits(dps)
+
+    @property
+    def bits(self):
+        return self.prec
 
     def local(self):
         import flint
 
         return flint.ctx.workprec(self.prec)
+
+    def complex_balls(self):
+        """The same precision over acb balls, with functions guarded for analyticity."""
+        return _make("acb", self.dps)
 
     def rational(self, p, q=1):
         import flint
@@ -268,15 +475,36 @@ class ArbBackend(Backend):
         r = _as_fraction(p) / _as_fraction(q)
         return flint.arb(flint.fmpq(r.numerator, r.denominator))
 
-    def from_float(self, x):
+    def _from_float(self, x):
         import flint
 
-        return flint.arb(x)
+        # arb(inf) would be the ball [+/- inf] (midpoint 0): keep infinities as points
+        return flint.arb(x) if math.isfinite(x) else flint.arb(repr(x))
+
+    def _owns(self, x):
+        import flint
+
+        return isinstance(x, (flint.arb, flint.acb))
 
     def to_float(self, x):
         if isinstance(x, np.ndarray):
             return np.array([float(v.mid()) for v in x.ravel()]).reshape(x.shape)
         return float(x.mid())
+
+    def is_finite(self, x):
+        return self._arb(x).is_finite()
+
+    def to_sympy(self, x):
+        raise ValueError("arb balls have no exact sympy form; use backend 'mp' or 'exact'")
+
+    def tightened(self, compute, is_tight, extra, max_extra):
+        # Ball arithmetic cannot see that rounding errors cancel, so its balls can
+        # be much wider than the precision suggests: retry with more digits.
+        values = compute(self)
+        while not is_tight(values, self.dps) and extra <= max_extra:
+            values = compute(_make("arb", self.dps + extra))
+            extra *= 2
+        return values
 
     def pi(self):
         import flint
@@ -298,6 +526,48 @@ class ArbBackend(Backend):
     def sin(self, x):
         return self._arb(x).sin()
 
+    def tan(self, x):
+        return self._arb(x).tan()
+
+    def atan(self, x):
+        return self._arb(x).atan()
+
+    def sinh(self, x):
+        return self._arb(x).sinh()
+
+    def cosh(self, x):
+        return self._arb(x).cosh()
+
+    def tanh(self, x):
+        return self._arb(x).tanh()
+
+    def sign(self, x):
+        return self._arb(x).sgn()
+
+    def min(self, a, b):
+        return a.min(b)
+
+    def max(self, a, b):
+        return a.max(b)
+
+    def power(self, x, k):
+        # python-flint's ** gives NaN for balls that contain 0: repeated squaring,
+        # from |x| for even powers (the product of balls around 0 may still reach
+        # below 0; it is an enclosure all the same)
+        if k < 0:
+            return 1 / self.power(x, -k)
+        if k == 0:
+            return x * 0 + 1
+        base = abs(x) if k % 2 == 0 else x
+        result = None
+        while k:
+            if k & 1:
+                result = base if result is None else result * base
+            k >>= 1
+            if k:
+                base = base * base
+        return result
+
     def gamma(self, x):
         return self._arb(x).gamma()
 
@@ -307,6 +577,9 @@ class ArbBackend(Backend):
     def betainc(self, a, b, x):
         return self._arb(x).beta_lower(self._arb(a), self._arb(b), regularized=1)
 
+    def besseli(self, order, x):
+        return self._arb(x).bessel_i(order)
+
     @staticmethod
     def _arb(x):
         import flint
@@ -314,18 +587,119 @@ class ArbBackend(Backend):
         return x if isinstance(x, flint.arb) else flint.arb(x)
 
 
+class AcbBackend(ArbBackend):
+    """Complex balls for proofs of analyticity.
+
+    Each function returns a finite ball only when it is *analytic* on the whole
+    input ball (entire functions always; branch functions away from their cuts,
+    meromorphic ones away from their poles), and an indeterminate ball
+    otherwise. A finite result over a polydisc is thus a proof of analyticity
+    there, which Cauchy estimates and rigorous contour integration rely on.
+    Functions that are not analytic at all (Abs, sign, Min, Max, ...) are
+    refused by :func:`compile_expression` before they are reached.
+    """
+
+    name = "acb"
+
+    def rational(self, p, q=1):
+        import flint
+
+        return flint.acb(super().rational(p, q))
+
+    def pi(self):
+        import flint
+
+        return flint.acb(flint.arb.pi())
+
+    def _guard(self, z, op):
+        """op(z) for a principal-branch function (sqrt, log, powers) when the ball z
+        lies in Re z > 0, where the branch is analytic; indeterminate otherwise."""
+        return op(z) if z.real > 0 else _acb_indeterminate()
+
+    def _reciprocal(self, z):
+        """1/z when the ball z excludes 0 (then 1/z is analytic on it); indeterminate otherwise."""
+        return 1 / z if not z.contains(0) else _acb_indeterminate()
+
+    def sqrt(self, x):
+        return self._guard(x, lambda w: w.sqrt())
+
+    def exp(self, x):
+        return x.exp()
+
+    def log(self, x):
+        return self._guard(x, lambda w: w.log())
+
+    def cos(self, x):
+        return x.cos()
+
+    def sin(self, x):
+        return x.sin()
+
+    def sinh(self, x):
+        return x.sinh()
+
+    def cosh(self, x):
+        return x.cosh()
+
+    def tan(self, x):
+        c = x.cos()
+        return x.sin() * self._reciprocal(c) if not c.contains(0) else _acb_indeterminate()
+
+    def tanh(self, x):
+        c = x.cosh()
+        return x.sinh() * self._reciprocal(c) if not c.contains(0) else _acb_indeterminate()
+
+    def atan(self, x):  # principal atan: cuts on the imaginary axis at |Im z| >= 1
+        return x.atan() if -1 < x.imag < 1 else _acb_indeterminate()
+
+    def power(self, x, k):
+        if k < 0:  # a pole: finite only when the base is bounded away from 0
+            return self._reciprocal(x ** (-k))
+        return x**k
+
+    def real_power(self, x, y):  # principal branch: analytic where the base keeps Re > 0
+        return self._guard(x, lambda b: (y * b.log()).exp())
+
+    def _not_analytic(self, *args):
+        raise NonAnalyticFunction("not analytic")
+
+    abs = sign = min = max = _not_analytic
+
+
 class FloatBackend(Backend):
+    """numpy float64, elementwise on arrays."""
+
     name = "float"
-    is_float = True
+    dtype = float
+    cost_per_operation = 1
+
+    @property
+    def bits(self):
+        return 53
 
     def rational(self, p, q=1):
         return float(_as_fraction(p) / _as_fraction(q))
 
-    def from_float(self, x):
+    def _from_float(self, x):
         return float(x)
+
+    def convert_points(self, X, m):
+        return check_points(X, m)
+
+    def convert_array(self, t):
+        arr = np.asarray(t, dtype=float)
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("t contains NaN or infinite entries")
+        return arr
 
     def to_float(self, x):
         return np.asarray(x, dtype=float) if isinstance(x, np.ndarray) else float(x)
+
+    def is_finite(self, x):
+        return bool(np.all(np.isfinite(x)))
+
+    def stack(self, values):
+        return np.stack([np.broadcast_to(v, np.shape(values[-1])) for v in values])
 
     def finish(self, x):
         return float(x) if np.ndim(x) == 0 else x
@@ -338,11 +712,29 @@ class FloatBackend(Backend):
     log = staticmethod(np.log)
     cos = staticmethod(np.cos)
     sin = staticmethod(np.sin)
+    tan = staticmethod(np.tan)
+    atan = staticmethod(np.arctan)
+    sinh = staticmethod(np.sinh)
+    cosh = staticmethod(np.cosh)
+    tanh = staticmethod(np.tanh)
+    abs = staticmethod(np.abs)
+    sign = staticmethod(np.sign)
+    min = staticmethod(np.minimum)
+    max = staticmethod(np.maximum)
     gamma = staticmethod(sc.gamma)
     loggamma = staticmethod(sc.gammaln)
 
     def betainc(self, a, b, x):
         return sc.betainc(a, b, x)
+
+    def besseli(self, order, x):
+        return sc.iv(order, x)
+
+
+def _acb_indeterminate():
+    import flint
+
+    return flint.acb(flint.arb("nan"), flint.arb("nan"))
 
 
 @lru_cache(maxsize=64)
@@ -353,6 +745,8 @@ def _make(name: str, dps: int) -> Backend:
         return FloatBackend()
     if name == "mp":
         return MpBackend(dps)
+    if name == "acb":
+        return AcbBackend(dps)
     return ArbBackend(dps)
 
 
@@ -417,49 +811,15 @@ def compile_expression(expr, symbols, backend="float", dps=None, complex_balls=F
     '0.9060939428196816781779350623'
     """
     B = get_backend(backend, dps)
+    backend_name = B.name
+    if isinstance(B, ExactBackend):
+        raise ValueError("compile_expression supports backends 'float', 'mp' and 'arb'")
+    if complex_balls:
+        if not isinstance(B, ArbBackend):
+            raise ValueError("complex_balls=True needs backend 'arb'")
+        B = B.complex_balls()
     symbols = tuple(symbols)
     index = {s: i for i, s in enumerate(symbols)}
-    if B.name == "arb":
-        import flint
-
-        ball = flint.acb if complex_balls else flint.arb
-
-        def const_rational(p, q):
-            return lambda: ball(flint.arb(flint.fmpq(p, q)))
-
-        def const_pi():
-            return ball(flint.arb.pi())
-
-        method = lambda name: (lambda v: getattr(v, name)())  # noqa: E731
-        unary = {sympy.exp: method("exp"), sympy.log: method("log"), sympy.sin: method("sin"),
-                 sympy.cos: method("cos"), sympy.tan: method("tan"), sympy.atan: method("atan"),
-                 sympy.sinh: method("sinh"), sympy.cosh: method("cosh"), sympy.tanh: method("tanh"),
-                 sympy.Abs: abs, sympy.sign: _arb_sign}
-        sqrt = method("sqrt")
-        minimum, maximum = (lambda a, b: a.min(b)), (lambda a, b: a.max(b))
-        if complex_balls:
-            unary, sqrt, minimum, maximum = _analytic_acb_functions(flint)
-    else:
-        def const_rational(p, q):
-            return lambda: B.rational(p, q)
-
-        const_pi = B.pi
-        if B.name == "mp":
-            ctx = B.ctx
-            unary = {sympy.exp: ctx.exp, sympy.log: ctx.log, sympy.sin: ctx.sin, sympy.cos: ctx.cos,
-                     sympy.tan: ctx.tan, sympy.atan: ctx.atan, sympy.sinh: ctx.sinh, sympy.cosh: ctx.cosh,
-                     sympy.tanh: ctx.tanh, sympy.Abs: abs, sympy.sign: ctx.sign}
-            sqrt = ctx.sqrt
-        elif B.name == "float":
-            unary = {sympy.exp: np.exp, sympy.log: np.log, sympy.sin: np.sin, sympy.cos: np.cos,
-                     sympy.tan: np.tan, sympy.atan: np.arctan, sympy.sinh: np.sinh, sympy.cosh: np.cosh,
-                     sympy.tanh: np.tanh, sympy.Abs: np.abs, sympy.sign: np.sign}
-            sqrt = np.sqrt
-        else:
-            raise ValueError("compile_expression supports backends 'float', 'mp' and 'arb'")
-        minimum, maximum = (lambda a, b: a if a <= b else b), (lambda a, b: a if a >= b else b)
-        if B.name == "float":
-            minimum, maximum = np.minimum, np.maximum
 
     def fold(parts, op):
         def run(args):
@@ -476,17 +836,15 @@ def compile_expression(expr, symbols, backend="float", dps=None, complex_balls=F
             i = index[e]
             return lambda args: args[i]
         if e.is_Rational:
-            c = const_rational(int(e.p), int(e.q))
-            return lambda args: c()
+            p, q = int(e.p), int(e.q)
+            return lambda args: B.rational(p, q)  # at call time: the caller's working precision
         if e is sympy.pi:
-            return lambda args: const_pi()
+            return lambda args: B.pi()
         if e is sympy.E:
-            one = const_rational(1, 1)
-            return lambda args: unary[sympy.exp](one())
+            return lambda args: B.exp(B.rational(1))
         if e.is_Float:
             fr = Fraction(float(e))  # the exact binary value of the literal
-            c = const_rational(fr.numerator, fr.denominator)
-            return lambda args: c()
+            return lambda args: B.rational(fr.numerator, fr.denominator)
         if e.is_Add:
             return fold([build(a) for a in e.args], lambda a, b: a + b)
         if e.is_Mul:
@@ -495,26 +853,21 @@ def compile_expression(expr, symbols, backend="float", dps=None, complex_balls=F
             base, ex = build(e.base), e.exp
             if ex.is_Integer:
                 k = int(ex)
-                pw = _arb_int_power if B.name == "arb" and not complex_balls else (lambda v, n: v**n)
-                if k < 0 and complex_balls:  # a pole: finite only when the base is bounded away from 0
-                    return lambda args: _acb_reciprocal(pw(base(args), -k))
-                return (lambda args: pw(base(args), k)) if k >= 0 else (lambda args: 1 / pw(base(args), -k))
+                return lambda args: B.power(base(args), k)
             if ex == sympy.Rational(1, 2):
-                return lambda args: sqrt(base(args))
+                return lambda args: B.sqrt(base(args))
             if ex == sympy.Rational(-1, 2):
-                return lambda args: 1 / sqrt(base(args))
+                return lambda args: 1 / B.sqrt(base(args))
             power = build(ex)
-            if complex_balls:  # principal branch: analytic where the base keeps Re > 0
-                return lambda args: _acb_guard(base(args), lambda b: (power(args) * b.log()).exp())
-            return lambda args: base(args) ** power(args)
+            return lambda args: B.real_power(base(args), power(args))
         if isinstance(e, sympy.Min):
-            return fold([build(a) for a in e.args], minimum)
+            return fold([build(a) for a in e.args], B.min)
         if isinstance(e, sympy.Max):
-            return fold([build(a) for a in e.args], maximum)
-        if e.func in unary and len(e.args) == 1:
-            inner, op = build(e.args[0]), unary[e.func]
+            return fold([build(a) for a in e.args], B.max)
+        if e.func in _UNARY and len(e.args) == 1:
+            inner, op = build(e.args[0]), getattr(B, _UNARY[e.func])
             return lambda args: op(inner(args))
-        raise ValueError(f"cannot compile {e.func.__name__} (in {expr}) for backend {B.name!r}")
+        raise ValueError(f"cannot compile {e.func.__name__} (in {expr}) for backend {backend_name!r}")
 
     compiled = build(sympy.sympify(expr))
     return lambda *args: compiled(args)
@@ -528,77 +881,7 @@ _NOT_ANALYTIC = (sympy.Abs, sympy.sign, sympy.Min, sympy.Max, sympy.floor, sympy
                  sympy.Heaviside, sympy.Mod, sympy.frac, sympy.atan2, sympy.re, sympy.im, sympy.arg)
 
 
-def _acb_indeterminate():
-    import flint
-
-    return flint.acb(flint.arb("nan"), flint.arb("nan"))
-
-
-def _acb_guard(z, op):
-    """op(z) for a principal-branch function (sqrt, log, powers) when the ball z lies in
-    Re z > 0, where the branch is analytic; an indeterminate ball otherwise."""
-    return op(z) if z.real > 0 else _acb_indeterminate()
-
-
-def _acb_reciprocal(z):
-    """1/z when the ball z excludes 0 (then 1/z is analytic on it); indeterminate otherwise."""
-    return 1 / z if not z.contains(0) else _acb_indeterminate()
-
-
-def _analytic_acb_functions(flint):
-    """The complex-ball functions of :func:`compile_expression` with ``complex_balls=True``.
-
-    Each returns a finite ball only when the function is *analytic* on the whole
-    input ball (entire functions always; branch functions away from their cuts,
-    meromorphic ones away from their poles); otherwise an indeterminate ball.
-    A finite result over a polydisc is thus a proof of analyticity there, which
-    Cauchy estimates and rigorous contour integration rely on. Functions that are
-    not analytic at all (Abs, sign, Min, Max, ...) raise :class:`NonAnalyticFunction`
-    when the expression is compiled.
-    """
-    def atan(z):  # principal atan: cuts on the imaginary axis at |Im z| >= 1
-        return z.atan() if -1 < z.imag < 1 else _acb_indeterminate()
-
-    def tan(z):
-        c = z.cos()
-        return z.sin() * _acb_reciprocal(c) if not c.contains(0) else _acb_indeterminate()
-
-    def tanh(z):
-        c = z.cosh()
-        return z.sinh() * _acb_reciprocal(c) if not c.contains(0) else _acb_indeterminate()
-
-    unary = {sympy.exp: lambda z: z.exp(), sympy.sin: lambda z: z.sin(), sympy.cos: lambda z: z.cos(),
-             sympy.sinh: lambda z: z.sinh(), sympy.cosh: lambda z: z.cosh(),
-             sympy.log: lambda z: _acb_guard(z, lambda w: w.log()), sympy.tan: tan, sympy.atan: atan,
-             sympy.tanh: tanh}
-    sqrt = lambda z: _acb_guard(z, lambda w: w.sqrt())  # noqa: E731
-    return unary, sqrt, None, None  # Min and Max are refused before they are reached
-
-
-def _arb_int_power(x, k):
-    """x**k for an arb ball by repeated squaring (python-flint's ``**`` gives NaN for
-    balls that contain 0); even powers start from |x| so they stay nonnegative."""
-    if k == 0:
-        return x * 0 + 1
-    base = abs(x) if k % 2 == 0 else x
-    result = None
-    while k:
-        if k & 1:
-            result = base if result is None else result * base
-        k >>= 1
-        if k:
-            base = base * base
-    return result
-
-
-def _arb_sign(x):
-    """sign of an arb ball: +-1 or 0 where decided, the ball [-1, 1] otherwise."""
-    import flint
-
-    if x > 0:
-        return flint.arb(1)
-    if x < 0:
-        return flint.arb(-1)
-    if x == 0:
-        return flint.arb(0)
-    return flint.arb(0, 1)
+#: sympy functions of one argument and the Backend method that computes each.
+_UNARY = {sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan",
+          sympy.atan: "atan", sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh", sympy.Abs: "abs",
+          sympy.sign: "sign"}

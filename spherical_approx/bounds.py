@@ -4,31 +4,30 @@
 * :func:`packing_constant` [third-party]: ``N <= C_m delta^-m``
 * :func:`delta_net_parameters` [third-party]: delta, lambda, N and the error bound
 * :func:`smoothing_bound` [toolkit]: ``|S f - f| <= E[omega(f, Theta)]``
-* :func:`bessel_tail` [toolkit]: ``tau_K = sum_(n>K) mu_n dim H_n``
 * :func:`discretisation_bound` [toolkit]: ``|h - S p| <= 2 |p| (tau_(D-d) + tau_D) / (mu_0 - 2 tau_D)``
 * :func:`quadrature_lipschitz_bound` [toolkit]: ``|h - f| <= L pi/sqrt2 sqrt(1 - a_1 + eta_D)``
 * :func:`quadrature_parameters` [toolkit]: (lambda, D, N) meeting eps
-* :func:`prove_gap_inequality` [third-party]: ``cos d - cos 2d >= d^2/2`` on (0, 1/2]
-* :func:`prove_cap_inequality` [third-party]: ``|cap(d/2)| >= A_(m-1) d^m / (2 m pi^(m-1))``
 
-Proofs of the [toolkit] statements are in ``docs/theory/bounds.rst``.
+They use the Bessel tails of :mod:`spherical_approx.tails`; the packing inequality is proved in
+:mod:`spherical_approx.inequalities`. Proofs of the [toolkit] statements are in ``docs/theory/bounds.rst``.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._validate import check_dimension, check_int, check_positive
 from .arith import get_backend
-from .harmonics import harmonic_dimension
+from .harmonics import harmonic_dimensions
 from .kernels import check_lambda, expected_modulus, softmax_multipliers
 from .limits import InfeasibleError
 from .quadrature import rule_size
+from .records import AsDict
 from .sphere import sphere_area
+from .tails import bessel_tail
 
 __all__ = [
     "paper_rate_exponent",
@@ -37,22 +36,14 @@ __all__ = [
     "delta_net_parameters",
     "SmoothingBound",
     "smoothing_bound",
-    "bessel_tail",
     "discretisation_bound",
     "quadrature_lipschitz_bound",
     "QuadratureParameters",
     "quadrature_parameters",
     "expansion_sup_bound",
-    "InequalityProof",
-    "prove_inequality",
-    "prove_gap_inequality",
-    "prove_cap_inequality",
 ]
 
 
-class _AsDict:
-    def as_dict(self):
-        return {k: (float(v) if isinstance(v, (np.floating,)) else v) for k, v in asdict(self).items()}
 
 
 # --------------------------------------------------------------------------- [paper]
@@ -88,19 +79,19 @@ def packing_constant(m, backend="float", dps=None):
     """
     m = check_dimension(m)
     B = get_backend(backend, dps)
-    if B.name == "float" and m > 600:  # pi^(m-1) alone is past float64's range
-        raise InfeasibleError(f"the packing constant C_{m} overflows float64 (m > 600); use backend 'mp' or 'arb'")
-    with B.local():
-        value = 2 * m * B.pi() ** (m - 1) * sphere_area(m, B) / sphere_area(m - 1, B)
-        if B.name == "exact":
-            import sympy
-
-            return sympy.simplify(value)
-        return B.finish(value)
+    with B.local(), np.errstate(over="ignore", invalid="ignore"):
+        try:
+            value = 2 * m * B.pi() ** (m - 1) * sphere_area(m, B) / sphere_area(m - 1, B)
+        except (OverflowError, ZeroDivisionError):  # pi^(m-1) overflows, or A_(m-1) underflows to 0
+            value = math.inf
+        if not B.is_finite(value):
+            raise InfeasibleError(f"the packing constant C_{m} is outside the range of {B.name} numbers (pi^(m-1) "
+                                  "overflows or A_(m-1) underflows); use backend 'mp' or 'arb'")
+        return B.simplify(value)
 
 
 @dataclass(frozen=True)
-class DeltaNetParameters(_AsDict):
+class DeltaNetParameters(AsDict):
     """[third-party] Parameters and bound of the delta-net construction (docs/theory/bounds.rst)."""
 
     m: int
@@ -177,7 +168,7 @@ def delta_net_parameters(m, eps, lipschitz, sup_norm, context_tokens=1, N=None):
 
 
 @dataclass(frozen=True)
-class SmoothingBound(_AsDict):
+class SmoothingBound(AsDict):
     """[toolkit] Bounds on ``sup |S_lam f - f|`` for an L-Lipschitz f (or a given modulus)."""
 
     m: int
@@ -214,127 +205,6 @@ def smoothing_bound(m, lam, lipschitz=1.0, omega=None):
     return SmoothingBound(m, lam, L, e_theta, e_omega, closed)
 
 
-# --------------------------------------------------------------------------- Bessel tails [toolkit]
-
-
-def bessel_tail(m, lam, K, backend="float", dps=None, normalized=True):
-    """[toolkit] ``tau_K(lam) = sum_(n > K) mu_n(lam) dim H_n`` (divided by ``mu_0`` by default).
-
-    Normalised, ``tau_K / mu_0 = sum_(n > K) a_n(lam) dim H_n`` never overflows.
-    Float: summed until the terms are below 1e-18 of the sum, beyond the peak
-    ``n ~ lam``. "arb": a rigorous ball: the terms up to some N1 exactly, plus
-    the geometric bound of the remainder from
-    ``I_v(x) <= (x/2)^v e^(x^2/(4(v+1))) / Gamma(v+1)`` [classical].
-
-    Examples
-    --------
-    >>> t = bessel_tail(2, 30.0, 40)
-    >>> 1e-12 < t < 1e-8
-    True
-    >>> bool(bessel_tail(2, 30.0, 40, backend="arb").contains(bessel_tail(2, 30.0, 40, backend="arb").mid()))
-    True
-    """
-    m = check_dimension(m)
-    check_lambda(lam, allow_zero=False)
-    K = check_int(K, "K")
-    B = get_backend(backend, dps)
-    if B.is_float:
-        lamf = float(lam)
-        tails, remainder = _float_tails(m, lamf)
-        # the cached tails serve K while the cut-off remainder is negligible against them
-        if K < len(tails) and tails[K] >= 1e12 * remainder:
-            total = float(tails[K]) + remainder
-        else:
-            total = _float_tail_from(m, lamf, K)
-        if normalized:
-            return total
-        from .kernels import softmax_funk_hecke
-
-        return total * softmax_funk_hecke(m, lamf, 0)[0]
-    if B.name != "arb":
-        raise ValueError("bessel_tail supports backend 'float' and 'arb'")
-    return _bessel_tail_arb(m, lam, K, B, normalized)
-
-
-def _tail_terms(m, lam, K, nmax):
-    """``a_n dim H_n`` for n = K+1..nmax, and whether the sum may stop at nmax.
-
-    Beyond the peak the terms fall at least geometrically with ratio about
-    ``e^(-n/lam)``, so the rest is at most ``last * max(1, lam/n)``; stop once that
-    is below 1e-18 of the sum (or the multipliers underflow).
-    """
-    a = softmax_multipliers(m, lam, nmax)
-    terms = a[K + 1:] * _dims(m, np.arange(K + 1, nmax + 1))
-    rest = float(terms[-1]) * max(1.0, lam / nmax) if len(terms) else 0.0
-    return terms, rest, rest <= 1e-18 * max(float(terms.sum()), 1e-300) or a[-1] == 0
-
-
-@functools.lru_cache(maxsize=256)
-def _float_tails(m, lam):
-    """All tails ``sum_(n > K) a_n dim H_n`` for K = 0..nmax-1 at once (cached per (m, lam)),
-    with an estimate of what lies beyond nmax; the bisections over D reuse them."""
-    nmax = int(15 * math.sqrt(lam)) + 80  # a_n ~ e^(-n^2/(2 lam)): past 1e-18 by here
-    while True:
-        terms, rest, done = _tail_terms(m, lam, -1, nmax)
-        if done:
-            break
-        nmax *= 2
-    tails = np.cumsum(terms[::-1])[::-1][1:]  # tails[K] = sum of terms n >= K+1 (summed small to large)
-    tails.setflags(write=False)
-    return tails, rest
-
-
-def _float_tail_from(m, lam, K):
-    """``sum_(n > K) a_n dim H_n`` summed directly from K (far tails, below the cached range)."""
-    nmax = max(K + 20, K + int(15 * math.sqrt(lam)) + 80)
-    while True:
-        terms, rest, done = _tail_terms(m, lam, K, nmax)
-        if done:
-            return float(terms.sum()) + rest
-        nmax *= 2
-
-
-def _dims(m, n):
-    """dim H_n(S^m) for an integer array n >= 0, in float64 (exact for moderate sizes)."""
-    n = np.asarray(n, dtype=float)
-    if m == 1:
-        return np.where(n == 0, 1.0, 2.0)
-    # (2n + m - 1) (n + m - 2)! / (n! (m - 1)!) = (2n+m-1)/(m-1) * C(n+m-2, m-2)
-    from scipy.special import comb
-
-    out = (2 * n + m - 1) / (m - 1) * comb(n + m - 2, m - 2)
-    return np.where(n == 0, 1.0, out)
-
-
-def _bessel_tail_arb(m, lam, K, B, normalized):
-    import flint
-
-    with B.local():
-        x = B.from_float(lam) if isinstance(lam, float) else B.num(lam)
-        nu = B.rational(m - 1, 2)
-        i_nu = x.bessel_i(nu)
-        # exact terms up to N1, where the geometric remainder is safely small
-        N1 = max(K + 1, int(2 * float(lam) + 10 * math.sqrt(float(lam)) + 40))
-        total = flint.arb(0)
-        for n in range(K + 1, N1 + 1):
-            total += harmonic_dimension(m, n) * x.bessel_i(nu + n)
-        # remainder: b_n = dim_n (x/2)^v e^(x^2/(4(v+1))) / Gamma(v+1), v = n + nu, n > N1;
-        # b_(n+1)/b_n <= q := [(2n+m+1)/(2n+m-1)] [(n+m-1)/(n+1)] (x/2)/(v+1) at n = N1+1,
-        # and each factor decreases in n, so sum_(n > N1) b_n <= b_(N1+1) / (1 - q).
-        n = N1 + 1
-        v = nu + n
-        b = harmonic_dimension(m, n) * (x / 2) ** v * (x * x / (4 * (v + 1))).exp() / (v + 1).gamma()
-        q = (flint.arb(2 * n + m + 1) / (2 * n + m - 1)) * (flint.arb(n + m - 1) / (n + 1)) * (x / 2) / (v + 1)
-        if not q < 1:
-            raise ArithmeticError("tail ratio bound not below 1; increase N1")
-        remainder = b / (1 - q)
-        total = total + flint.arb(0).union(remainder)  # the remainder lies in [0, bound]
-        if normalized:
-            return total / i_nu
-        pref = (2 * B.pi()) ** (nu + 1) * x ** (-nu)
-        return total * pref
-
-
 def discretisation_bound(m, lam, rule_degree, poly_degree, sup_norm=1.0, backend="float"):
     """[toolkit] ``sup |h - S_lam p| <= 2 ||p|| (tau_(D-d) + tau_D) / (mu_0 - 2 tau_D)``.
 
@@ -356,16 +226,10 @@ def discretisation_bound(m, lam, rule_degree, poly_degree, sup_norm=1.0, backend
     S = check_positive(sup_norm, "sup_norm", allow_zero=True)
     t1 = bessel_tail(m, lam, D - d, backend=backend)
     t2 = bessel_tail(m, lam, D, backend=backend)
-    if get_backend(backend).name == "arb":
-        import flint
-
-        denom = 1 - 2 * t2
-        if not denom > 0:
-            return flint.arb("inf")
-        return 2 * S * (t1 + t2) / denom
-    if 2 * t2 >= 1:
-        return math.inf
-    return 2 * S * (t1 + t2) / (1 - 2 * t2)
+    denom = 1 - 2 * t2
+    if not denom > 0:
+        return get_backend(backend).convert(math.inf)
+    return 2 * S * (t1 + t2) / denom
 
 
 def quadrature_lipschitz_bound(m, lam, rule_degree, lipschitz=1.0):
@@ -388,7 +252,7 @@ def quadrature_lipschitz_bound(m, lam, rule_degree, lipschitz=1.0):
 
 
 @dataclass(frozen=True)
-class QuadratureParameters(_AsDict):
+class QuadratureParameters(AsDict):
     """[toolkit] Parameters of the quadrature-vMF construction chosen from eps."""
 
     m: int
@@ -466,7 +330,7 @@ def _sup_weights(expansion):
     (addition theorem and Cauchy-Schwarz), so their sum bounds ``||f||_inf``."""
     m, d = expansion.m, expansion.degree
     norms = np.asarray(expansion.norms(exact=False), dtype=float)
-    return np.sqrt(_dims(m, np.arange(d + 1)) / sphere_area(m)) * norms
+    return np.sqrt(harmonic_dimensions(m, np.arange(d + 1)) / sphere_area(m)) * norms
 
 
 def expansion_sup_bound(expansion):
@@ -474,7 +338,8 @@ def expansion_sup_bound(expansion):
 
     Examples
     --------
-    >>> from spherical_approx.harmonics import HarmonicExpansion, sphere_symbols
+    >>> from spherical_approx.harmonics import HarmonicExpansion
+    >>> from spherical_approx.targets import sphere_symbols
     >>> x0, x1, x2 = sphere_symbols(2)
     >>> expansion_sup_bound(HarmonicExpansion.from_polynomial(x2, 2))    # sqrt(3/(4pi)) sqrt(4pi/3) = 1
     1.0
@@ -496,135 +361,4 @@ def _solve_lambda(ok, lo=1e-3, hi=1.0):
             lo = mid
     return hi
 
-
-# --------------------------------------------------------------------------- rigorous inequalities
-
-
-@dataclass(frozen=True)
-class InequalityProof(_AsDict):
-    """Result of a rigorous interval check ``g(x) > 0`` on [a, b]."""
-
-    statement: str
-    interval: tuple
-    proved: bool
-    pieces: int
-    min_lower_bound: float
-    failing_piece: tuple | None = None
-
-
-def prove_inequality(g, a, b, statement="g > 0", max_depth=40, dps=30):
-    """Prove ``g(x) > 0`` for all x in [a, b] by bisection with arb balls.
-
-    ``g`` maps an arb ball X to an arb ball containing ``{g(x) : x in X}``.
-    Each piece is accepted when the enclosure's lower end is > 0; otherwise it
-    is bisected, down to ``max_depth`` levels. The proof is rigorous: every
-    point of [a, b] lies in an accepted piece.
-
-    Examples
-    --------
-    >>> p = prove_inequality(lambda x: x.cos(), 0, 1.57)
-    >>> p.proved, p.pieces
-    (True, 1)
-    >>> prove_inequality(lambda x: x.cos(), 0, 1.58).proved     # cos(pi/2) = 0
-    False
-    """
-    import flint
-
-    if not callable(g):
-        raise TypeError(f"g must be a callable on arb balls, got {type(g).__name__}")
-    for name, v in (("a", a), ("b", b)):
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
-            raise ValueError(f"{name} must be a finite real number, got {v!r}")
-    if not a <= b:
-        raise ValueError(f"the interval [a, b] = [{a}, {b}] is reversed (a > b): nothing would be proved")
-    max_depth = check_int(max_depth, "max_depth")
-    dps = check_int(dps, "dps", minimum=1)
-    prec = int(dps * 3.33) + 10
-    with flint.ctx.workprec(prec):
-        stack = [(flint.arb(a), flint.arb(b), 0)]
-        pieces, lowest = 0, math.inf
-        while stack:
-            lo, hi, depth = stack.pop()
-            ball = lo.union(hi)
-            val = g(ball)
-            pieces += 1
-            low = float(val.lower()) if val.is_finite() else -math.inf
-            if low > 0:
-                lowest = min(lowest, low)
-                continue
-            if depth >= max_depth:
-                return InequalityProof(statement, (float(a), float(b)), False, pieces, low,
-                                       (float(lo), float(hi)))
-            mid = (lo + hi) / 2
-            stack.append((mid, hi, depth + 1))
-            stack.append((lo, mid, depth + 1))
-    return InequalityProof(statement, (float(a), float(b)), True, pieces, lowest)
-
-
-def prove_gap_inequality(constant=0.5, upper=0.5):
-    """[third-party] Rigorous proof of ``cos d - cos 2d >= c d^2`` on (0, upper] (c = 1/2).
-
-    ``cos d - cos 2d = 2 sin(3d/2) sin(d/2) = (3 d^2 / 2) sinc(3d/2) sinc(d/2)``, so
-    the claim is ``3 sinc(3d/2) sinc(d/2) - 2c > 0`` on [0, upper], which arb
-    proves by bisection (the sinc form removes the 0/0 at d = 0).
-
-    Examples
-    --------
-    >>> prove_gap_inequality().proved
-    True
-    >>> prove_gap_inequality(constant=1.5).proved     # false for c = 3/2 near 0
-    False
-    """
-    c = check_positive(constant, "constant")
-    import flint
-
-    g = lambda x: 3 * (3 * x / 2).sinc() * (x / 2).sinc() - 2 * flint.arb(c)  # noqa: E731
-    return prove_inequality(g, 0, upper, f"cos d - cos 2d >= {c} d^2 for d in (0, {upper}]", max_depth=30)
-
-
-def prove_cap_inequality(m, upper=0.5, constant_factor=1.0):
-    """[third-party] Rigorous proof of ``|cap(d/2)| >= A_(m-1) d^m / (2 m pi^(m-1))`` on (0, upper].
-
-    This is the inequality behind ``N <= C_m delta^-m``. Checked as
-    ``R(d) = |cap(d/2)| 2 m pi^(m-1) / (A_(m-1) d^m) >= 1`` with the exact cap
-    area (regularised incomplete beta in arb) on [1e-3, upper], and near 0 via
-    ``R(d) >= ((pi/2) sinc(d/2))^(m-1)`` (from ``sinc`` decreasing on [0, pi]).
-    For m = 1, R = 1 identically (``|cap(r)| = 2r``) and nothing is left to prove.
-    ``constant_factor`` scales the claimed constant (for tests that a wrong
-    constant is refuted).
-
-    Examples
-    --------
-    >>> prove_cap_inequality(2).proved
-    True
-    """
-    m = check_dimension(m)
-    import flint
-
-    k = flint.arb(constant_factor)
-    if m == 1:
-        # |cap(r)| = 2r exactly, so R(d) = 1 / constant_factor: prove 1 - k >= 0 exactly.
-        ok = constant_factor <= 1
-        return InequalityProof(f"m = 1: R(d) = {1 / constant_factor:g} >= 1", (0.0, float(upper)), ok, 1,
-                               1 / constant_factor - 1)
-    B = get_backend("arb", 30)
-
-    def ratio(d):
-        with B.local():
-            a_prev = sphere_area(m - 1, B)
-            r = d / 2
-            s = r.sin()
-            # |cap(r)| = (A_m / 2) I_(sin^2 r)(m/2, 1/2) for r <= pi/2 (see sphere.cap_area)
-            cap = sphere_area(m, B) / 2 * (s * s).beta_lower(flint.arb(m) / 2, flint.arb(1) / 2, regularized=1)
-            return cap * 2 * m * flint.arb.pi() ** (m - 1) / (a_prev * d**m) - k
-
-    near = prove_inequality(lambda d: (flint.arb.pi() / 2 * (d / 2).sinc()) ** (m - 1) - k, 0, 1e-3,
-                            "near 0", max_depth=20)
-    far = prove_inequality(ratio, 1e-3, upper, "far", max_depth=30)
-    proved = near.proved and far.proved
-    return InequalityProof(
-        f"|cap(d/2)| >= A_(m-1) d^m / (2 m pi^(m-1)) on S^{m}, d in (0, {upper}]", (0.0, float(upper)), proved,
-        near.pieces + far.pieces, min(near.min_lower_bound, far.min_lower_bound),
-        near.failing_piece or far.failing_piece,
-    )
 

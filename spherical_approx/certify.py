@@ -47,9 +47,10 @@ import numpy as np
 from ._outward import U as _U
 from ._outward import exp_bounds, minus_bounds, sum_lower, sum_upper
 from ._validate import check_dimension, check_int, check_positive
-from .continuity import _box_to_balls, _face_boxes, _mean_value_enclosure, _split_box
-from .harmonics import coordinate_expr, sphere_symbols
+from .arith import get_backend
+from .boxes import box_to_balls, face_boxes, mean_value_enclosure, split_box
 from .rounding import head_rounding_bound
+from .targets import Target, coordinate_expr, sphere_symbols
 
 __all__ = ["Certificate", "certify_sup_error"]
 
@@ -149,7 +150,7 @@ class _Enclosures:
         self.d_out = self.V.shape[1]
         if isinstance(target, list):
             gens = sphere_symbols(m)
-            self.f_enclose = [_mean_value_enclosure(coordinate_expr(e, m), gens) for e in target]
+            self.f_enclose = [mean_value_enclosure(coordinate_expr(e, m), gens) for e in target]
             self.f_callable, self.L = None, None
         else:
             self.f_enclose, self.f_callable, self.L = None, target, float(lipschitz)
@@ -313,7 +314,7 @@ class _Enclosures:
 
 
 def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, lipschitz=None,
-                      max_boxes=2_000_000, max_seconds=300.0, tightness=1.5, prec=64, progress=None):
+                      max_boxes=2_000_000, max_seconds=300.0, tightness=1.5, dps=9, progress=None):
     """Prove (or refute) ``sup over S^m of |head(x) - f(x)| <= eps`` for a compiled head.
 
     Parameters
@@ -332,8 +333,9 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
     tightness : float or None
         After the proof, keep refining until the bound is within this factor of the
         attained error (or the budget ends); None stops at the proof.
-    prec : int
-        Working precision (bits) of the ball arithmetic.
+    dps : int
+        Working digits of the ball arithmetic (the default 9 is 64 bits, see
+        :func:`spherical_approx.arith.dps_to_bits`).
 
     Returns
     -------
@@ -349,9 +351,8 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
     >>> cert.status, cert.upper <= 0.1, cert.upper <= 2 * cert.lower
     ('proved', True, True)
     """
-    import flint
 
-    from .constructions import Approximation, Target
+    from .constructions import Approximation
     from .heads import UniversalHead
 
     t0 = time.perf_counter()
@@ -374,7 +375,7 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
     if max_boxes is not None:
         check_int(max_boxes, "max_boxes", minimum=1)
     check_positive(max_seconds, "max_seconds")
-    prec = check_int(prec, "prec", minimum=16)
+    backend = get_backend("arb", check_int(dps, "dps", minimum=2))
     if tightness is not None and check_positive(tightness, "tightness") < 1:
         raise ValueError(f"tightness must be >= 1 (a factor over the attained error), got {tightness}")
     target = Target(f, m)
@@ -390,7 +391,7 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
     notes = []
     if target.exprs is None:
         notes.append("f is a callable: evaluated in float64 at box centres and widened by L times the radius")
-    with flint.ctx.workprec(prec):
+    with backend.local():
         enc = _Enclosures(pre.keys, pre.biases, pre.values, T,
                           target.exprs if target.exprs is not None else target.func, m, lipschitz)
         heap, counter, boxes = [], 0, 0
@@ -399,9 +400,9 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
         def push(box, candidates=None):
             nonlocal counter, boxes, best_lower, witness
             axis, sign, lo, hi = box
-            coords, _ = _box_to_balls(axis, sign, lo, hi)
+            coords, _ = box_to_balls(axis, sign, lo, hi)
             mid = (lo + hi) / 2
-            centre, _ = _box_to_balls(axis, sign, mid, mid)  # the exact centre point, as tight balls
+            centre, _ = box_to_balls(axis, sign, mid, mid)  # the exact centre point, as tight balls
             up, low, point, near = enc.box(coords, centre, candidates)
             boxes += 1
             if low > best_lower:
@@ -413,7 +414,7 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
                 candidates = near.astype(np.int32)
             heapq.heappush(heap, (-up, counter, box, candidates))
 
-        for box in _face_boxes(m):
+        for box in face_boxes(m):
             push(box)
         status = "undecided"
         while heap:
@@ -429,11 +430,11 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
                 notes.append(f"budget reached ({boxes} boxes, {time.perf_counter() - t0:.0f} s)")
                 break
             _, _, parent, near = heapq.heappop(heap)
-            for half in _split_box(parent):
+            for half in split_box(parent):
                 push(half, near)
             if progress and boxes % 2000 < 2:
                 progress(boxes, top, best_lower)
         upper = -heap[0][0] + rounding if heap else math.inf
     notes.append(f"upper includes the float64 evaluation's allowance {rounding:.2e} (rounding, truncation)")
-    return Certificate(status, eps, upper, best_lower, witness, boxes, enc.key_evaluations, prec,
+    return Certificate(status, eps, upper, best_lower, witness, boxes, enc.key_evaluations, backend.bits,
                        time.perf_counter() - t0, notes)

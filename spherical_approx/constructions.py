@@ -37,68 +37,20 @@ from .bounds import (
     expansion_sup_bound,
     quadrature_parameters,
 )
-from .harmonics import HarmonicExpansion, check_symbolic_dimension, coordinate_expr, sphere_symbols
+from .harmonics import HarmonicExpansion, check_symbolic_dimension
 from .heads import Prefix, UniversalHead, log_sum_exp_shift
 from .kernels import smooth, softmax_funk_hecke, softmax_multipliers
 from .limits import check_feasible
 from .quadrature import check_rule_feasible, quadrature_rule, rule_size
 from .rounding import gamma, head_rounding_bound, unit_roundoff
 from .sphere import check_delta_net_feasible, delta_net, sample_uniform
+from .targets import Target, coordinate_expr, sphere_symbols
 
-__all__ = ["approximate", "Approximation", "Target", "taylor_truncation", "cauchy_majorants", "METHODS",
+__all__ = ["approximate", "Approximation", "taylor_truncation", "cauchy_majorants", "METHODS",
            "EpsNotMetError", "NotAnalyticError", "truncation_allowance", "TRUNCATION_MARGIN"]
 
 METHODS = ("delta_net", "quadrature", "spectral", "fitted")
 _U = np.finfo(float).eps / 2  # unit roundoff
-
-
-class Target:
-    """A target f on S^m: float evaluation, and its sympy form when there is one."""
-
-    def __init__(self, f, m):
-        self.m = check_dimension(m)
-        self.exprs = None
-        if isinstance(f, (sympy.Basic, list, tuple)):
-            gens = sphere_symbols(m)
-            items = list(f) if isinstance(f, (list, tuple)) else [f]
-            if not items:
-                raise ValueError("f is an empty list: give at least one expression")
-            self.exprs = [coordinate_expr(e, m, "f") for e in items]
-            for e in self.exprs:
-                if e.has(sympy.I) or e.has(sympy.zoo) or e.has(sympy.nan) or e.has(sympy.oo):
-                    raise ValueError(f"f = {e} is not a finite real expression on the sphere")
-            fns = [sympy.lambdify(gens, e, "numpy") for e in self.exprs]
-            self.func = lambda X: np.stack([np.broadcast_to(fn(*X.T), (X.shape[0],)) for fn in fns], axis=1)
-            self.scalar = not isinstance(f, (list, tuple))
-        elif callable(f):
-            self.func = f
-            probe = np.asarray(f(np.eye(m + 1)[:2]))
-            if probe.ndim not in (1, 2) or probe.shape[0] != 2:
-                raise ValueError(f"f must map points (k, {m + 1}) to shape (k,) or (k, d_out); "
-                                 f"for k = 2 it returned shape {probe.shape}")
-            if np.iscomplexobj(probe) or not np.issubdtype(probe.dtype, np.number):
-                raise TypeError(f"f must return real numbers, got dtype {probe.dtype}")
-            self.scalar = probe.ndim == 1
-        else:
-            raise TypeError(f"f must be a sympy expression, a list of them, or a callable; got {type(f).__name__}")
-        self.d_out = self(np.eye(m + 1)[:1]).shape[1]
-
-    def __call__(self, X):
-        F = np.asarray(self.func(X))
-        if np.iscomplexobj(F):
-            raise TypeError("f returned complex values: the target must be real on the sphere")
-        F = F.astype(float)
-        F = F[:, None] if F.ndim == 1 else F
-        if F.ndim != 2 or F.shape[0] != X.shape[0]:
-            raise ValueError(f"f must return shape (k,) or (k, d_out) for k = {X.shape[0]} points, got {F.shape}")
-        if not np.all(np.isfinite(F)):
-            bad = X[~np.all(np.isfinite(F), axis=1)][0]
-            raise ValueError(f"f returned NaN or infinite values (first at {bad})")
-        return F
-
-    @property
-    def is_polynomial(self):
-        return self.exprs is not None and all(e.is_polynomial(*sphere_symbols(self.m)) for e in self.exprs)
 
 
 @dataclass
@@ -423,7 +375,7 @@ class NotAnalyticError(ValueError):
     """The spectral construction could not prove the target analytic on a polydisc around the sphere."""
 
 
-def cauchy_majorants(expr, m, rhos=None):
+def cauchy_majorants(expr, m, rhos=None, dps=14):
     """Pairs ``(rho, M(rho))`` with ``M(rho) >= sup {|f(z)| : z in C^(m+1), |Re z_i|, |Im z_i| <= rho}``.
 
     Enclosed rigorously with acb balls (the box contains the polydisc ``|z_i| <= rho``).
@@ -443,7 +395,7 @@ def cauchy_majorants(expr, m, rhos=None):
     """
     import flint
 
-    from .arith import NonAnalyticFunction, compile_expression
+    from .arith import NonAnalyticFunction, compile_expression, get_backend
 
     f, gens = coordinate_expr(expr, m), sphere_symbols(m)
     try:
@@ -455,7 +407,7 @@ def cauchy_majorants(expr, m, rhos=None):
         raise NotAnalyticError(f"method 'spectral' cannot enclose f in complex balls: {exc}") from None
     out = []
     for r in (rhos if rhos is not None else np.geomspace(1.05, 200.0, 80)):
-        with flint.ctx.workprec(80):
+        with get_backend("arb", dps).local():
             ball = flint.acb(flint.arb(0, r), flint.arb(0, r))
             M = fn(*[ball] * (m + 1))
             out.append((float(r), float(abs(M).upper()) if M.is_finite() else math.inf))

@@ -18,18 +18,17 @@
 
 from __future__ import annotations
 
-import heapq
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import sympy
 
 from ._validate import check_dimension, check_int, check_positive
-from .arith import compile_expression
-from .harmonics import _as_callable, coordinate_expr, sphere_symbols
-from .limits import check_feasible
+from .arith import compile_expression, get_backend
+from .boxes import CertifiedBound, branch_and_bound, mean_value_enclosure, sqrt_nonnegative
 from .sphere import sample_uniform
+from .targets import Target, coordinate_expr, sphere_symbols
 
 __all__ = [
     "arb_function",
@@ -115,28 +114,6 @@ def lipschitz_form(expr, m):
 # --------------------------------------------------------------------------- sympy -> arb
 
 
-def _sqrt_nonneg(x):
-    """Ball containing sqrt(max(v, 0)) for every v in the ball x (rigorous)."""
-    import flint
-
-    if x >= 0:
-        return x.sqrt()
-    upper = x.upper()
-    if upper < 0:
-        return flint.arb(0)
-    return flint.arb(0).union(flint.arb(upper).sqrt())
-
-
-def _arb_square(x):
-    """Ball containing v^2 for every v in x, never below 0 (x*x dips below 0 when x contains 0)."""
-    import flint
-
-    if x > 0 or x < 0:
-        return x * x
-    top = max(abs(float(x.lower())), abs(float(x.upper()))) * (1 + 2**-50)
-    return flint.arb(0).union(flint.arb(top) * flint.arb(top))
-
-
 def arb_function(expr, symbols, complex_balls=False):
     """Compile a sympy expression into a rigorous function of arb (or acb) balls.
 
@@ -207,15 +184,11 @@ def modulus_of_continuity(f, m, delta, samples=20000, refine=30, seed=0):
     if delta > math.pi:
         raise ValueError(f"delta must be in (0, pi], got {delta}")
     samples = check_int(samples, "samples", minimum=1)
-    func, _ = _as_callable(f, m)
+    target = Target(f, m)
     rng = np.random.default_rng(seed)
 
     def gaps(X, Y):
-        diff = np.asarray(func(X), dtype=float) - np.asarray(func(Y), dtype=float)
-        g = np.abs(diff) if diff.ndim == 1 else np.linalg.norm(diff, axis=1)
-        if not np.all(np.isfinite(g)):
-            raise ValueError("f returned NaN or infinite values")
-        return g
+        return np.linalg.norm(target(X) - target(Y), axis=1)
 
     X = sample_uniform(m, samples, seed=rng)
     d = np.where(rng.random(samples) < 0.75, delta, delta * rng.random(samples))
@@ -244,107 +217,6 @@ def modulus_of_continuity(f, m, delta, samples=20000, refine=30, seed=0):
 
 
 # --------------------------------------------------------------------------- certified bounds
-
-
-@dataclass
-class CertifiedBound:
-    """A rigorous upper bound (arb ball's upper end) and the best value attained at a point.
-
-    ``upper`` is certified: the quantity is <= upper. ``lower`` is attained at
-    ``witness``, so the quantity is >= lower (up to the float rounding of the
-    witness point onto the sphere). ``boxes`` counts the boxes processed.
-    """
-
-    upper: float
-    lower: float
-    witness: np.ndarray
-    boxes: int
-    quantity: str
-    certified: bool = True
-    notes: list = field(default_factory=list)
-
-    @property
-    def ratio(self):
-        return self.upper / self.lower if self.lower > 0 else math.inf
-
-
-def _face_boxes(m):
-    """Initial cubed-sphere faces as (axis, sign, lo, hi) with lo/hi in [-1, 1]^m."""
-    return [(axis, sign, np.full(m, -1.0), np.full(m, 1.0)) for axis in range(m + 1) for sign in (1, -1)]
-
-
-def _box_to_balls(axis, sign, lo, hi):
-    """arb enclosure of {u/|u| : u = (sign at axis, v), v in [lo, hi]} and its centre point."""
-    import flint
-
-    v = [flint.arb((a + b) / 2, (b - a) / 2) for a, b in zip(lo, hi)]
-    norm2 = flint.arb(1)
-    for vi in v:
-        norm2 = norm2 + _arb_square(vi)
-    inv = 1 / norm2.sqrt()
-    coords, k = [], 0
-    for j in range(len(lo) + 1):
-        if j == axis:
-            coords.append(sign * inv)
-        else:
-            coords.append(v[k] * inv)
-            k += 1
-    centre = np.insert((lo + hi) / 2, axis, float(sign))
-    return coords, centre / np.linalg.norm(centre)
-
-
-def _split_box(box):
-    """The two halves of a cubed-sphere box across its longest side."""
-    axis, sign, lo, hi = box
-    j = int(np.argmax(hi - lo))
-    mid = (lo[j] + hi[j]) / 2
-    hi1, lo2 = hi.copy(), lo.copy()
-    hi1[j], lo2[j] = mid, mid
-    return (axis, sign, lo.copy(), hi1), (axis, sign, lo2, hi.copy())
-
-
-def _branch_and_bound(value_fn, m, rtol, max_boxes, quantity):
-    """Maximise value_fn (arb in, arb out) over S^m by cubed-sphere branch and bound."""
-    import flint
-
-    check_positive(rtol, "rtol", allow_zero=True)
-    check_int(max_boxes, "max_boxes", minimum=1)
-    # each box: an enclosure over m+1 coordinates of an expression whose size grows like (m+1)^2,
-    # in ball arithmetic (~1000 flops an operation)
-    check_feasible(f"branch and bound for the {quantity} over S^{m} ({max_boxes} boxes)",
-                   operations=1000.0 * max_boxes * (m + 1) ** 2 + 1000.0 * 2 * (m + 1) ** 3,
-                   advice="lower max_boxes, or pass the constant yourself (a callable with lipschitz=L)")
-
-    best_lower, best_point = -math.inf, None
-    heap, counter, processed = [], 0, 0
-    notes = []
-
-    def push(box):
-        nonlocal best_lower, best_point, counter, processed
-        coords, centre = _box_to_balls(*box)
-        enclosure = value_fn(coords)
-        processed += 1
-        up = float(enclosure.upper()) if enclosure.is_finite() else math.inf
-        at_centre = value_fn([flint.arb(c) for c in centre])
-        lo = float(at_centre.lower()) if at_centre.is_finite() else -math.inf
-        if lo > best_lower:
-            best_lower, best_point = lo, centre
-        counter += 1
-        heapq.heappush(heap, (-up, counter, box))
-
-    for box in _face_boxes(m):
-        push(box)
-    while heap:
-        up = -heap[0][0]
-        if up <= best_lower + rtol * abs(best_lower) or processed >= max_boxes:
-            break
-        for half in _split_box(heapq.heappop(heap)[2]):
-            push(half)
-    upper = -heap[0][0] if heap else best_lower
-    converged = upper <= best_lower + rtol * abs(best_lower)
-    if not converged:
-        notes.append(f"box budget {max_boxes} reached before rtol {rtol}")
-    return CertifiedBound(upper, best_lower, best_point, processed, quantity, True, notes)
 
 
 def lipschitz_bound(expr, m, rtol=0.02, max_boxes=20000, dps=20):
@@ -386,13 +258,12 @@ def lipschitz_bound(expr, m, rtol=0.02, max_boxes=20000, dps=20):
         e = lipschitz_form(e, m)  # jumps refused here: sympy's derivatives would drop them
         grad = [sympy.diff(e, g) for g in gens]
         G += sum(v**2 for v in grad) - sum(x * v for x, v in zip(gens, grad)) ** 2
-    enclose = _mean_value_enclosure(G, gens)
-    import flint
+    enclose = mean_value_enclosure(G, gens)
 
     dps = check_int(dps, "dps", minimum=1)
-    with flint.ctx.workprec(int(dps * 3.33) + 10):
+    with get_backend("arb", dps).local():
         # |grad_T|^2 >= 0; the enclosure's negative part is clipped before the square root
-        result = _branch_and_bound(lambda coords: _sqrt_nonneg(enclose(coords)), m, rtol, max_boxes,
+        result = branch_and_bound(lambda coords: sqrt_nonnegative(enclose(coords)), m, rtol, max_boxes,
                                    "geodesic Lipschitz constant")
     if not math.isfinite(result.upper):
         at = "" if result.witness is None else f" (largest attained value {result.lower:.4g})"
@@ -400,45 +271,6 @@ def lipschitz_bound(expr, m, rtol=0.02, max_boxes=20000, dps=20):
             f"cannot certify a finite Lipschitz constant for {expr} on S^{m}: the gradient is unbounded or "
             f"undefined near the sphere{at} within {max_boxes} boxes")
     return result
-
-
-def _mean_value_enclosure(expr, gens):
-    """Enclosure of expr over a box: the naive interval value intersected with the
-    mean-value form ``G(c) + sum_i dG/dx_i(X) (X_i - c_i)`` (c the box midpoint).
-
-    The mean-value form is valid because the box is convex; its overestimate is
-    second order in the box width, which naive evaluation (first order, and hit by
-    cancellations such as |grad|^2 - <x, grad>^2) cannot reach.
-    """
-    import flint
-
-    value = arb_function(expr, gens)
-    # differentiate with real symbols: then d|x|/dx is sign(x), which has an arb enclosure
-    real = sympy.symbols(f"_r0:{len(gens)}", real=True)
-    to_real, back = dict(zip(gens, real)), dict(zip(real, gens))
-    try:
-        partials = [arb_function(sympy.diff(expr.subs(to_real), r).subs(back), gens) for r in real]
-    except (ValueError, TypeError):  # not differentiable (e.g. DiracDelta): naive enclosure only
-        partials = None
-
-    def with_gradient(coords):
-        """(enclosure of expr, enclosures of its partial derivatives over the box, or None)."""
-        naive = value(*coords)
-        if partials is None:
-            return naive, None
-        mids = [flint.arb(c.mid()) for c in coords]
-        grad = [dG(*coords) for dG in partials]
-        mv = value(*mids)
-        for g, c, mid in zip(grad, coords, mids):
-            mv = mv + g * (c - mid)
-        both = naive.intersection(mv) if naive.overlaps(mv) else mv
-        return both, grad
-
-    def enclose(coords):
-        return with_gradient(coords)[0]
-
-    enclose.with_gradient = with_gradient  # callers that also need the partials get them free
-    return enclose
 
 
 def sup_norm_bound(expr, m, rtol=0.01, max_boxes=20000, dps=20):
@@ -454,14 +286,15 @@ def sup_norm_bound(expr, m, rtol=0.01, max_boxes=20000, dps=20):
     m = check_dimension(m)
     exprs = list(expr) if isinstance(expr, (list, tuple)) else [expr]
     gens = sphere_symbols(m)
-    fns = [_mean_value_enclosure(coordinate_expr(e, m), gens) for e in exprs]
+    fns = [mean_value_enclosure(coordinate_expr(e, m), gens) for e in exprs]
     import flint
 
     def value(coords):
         vals = [f(coords) for f in fns]
         if len(vals) == 1:
             return abs(vals[0])
-        return _sqrt_nonneg(sum((v * v for v in vals), flint.arb(0)))
+        return sqrt_nonnegative(sum((v * v for v in vals), flint.arb(0)))
 
-    with flint.ctx.workprec(int(dps * 3.33) + 10):
-        return _branch_and_bound(value, m, rtol, max_boxes, "sup norm")
+    dps = check_int(dps, "dps", minimum=1)
+    with get_backend("arb", dps).local():
+        return branch_and_bound(value, m, rtol, max_boxes, "sup norm")

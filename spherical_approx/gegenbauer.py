@@ -23,13 +23,14 @@ degree well beyond 1000 in float64.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import numpy as np
 import sympy
 
 from ._validate import check_dimension, check_int
-from .arith import get_backend
+from .arith import FloatBackend, get_backend
 
 __all__ = [
     "three_term",
@@ -38,36 +39,17 @@ __all__ = [
     "legendre",
     "zonal_polynomial",
     "zonal_polynomials",
+    "zonal_recurrence",
 ]
 
 
 def _coerce(t, B):
     """Bring ``t`` into the ring of backend ``B``; return (value, finish)."""
-    if B.name == "exact":
-        t = sympy.sympify(t)
-        if t.free_symbols:
-            poly = sympy.Poly(t, *sorted(t.free_symbols, key=str))
-            return poly, lambda p: p.as_expr() if isinstance(p, sympy.Poly) else p
-        return t, sympy.nsimplify
-    if B.is_float:
-        arr = np.asarray(t, dtype=float)
-        if not np.all(np.isfinite(arr)):
-            raise ValueError("t contains NaN or infinite entries")
-        return arr, lambda v: v
-    if isinstance(t, (list, tuple, np.ndarray)):
-        arr = np.asarray(t, dtype=object)
-        conv = np.frompyfunc(lambda v: _scalar(v, B), 1, 1)
-        return conv(arr), lambda v: v
-    return _scalar(t, B), lambda v: v
-
-
-def _scalar(v, B):
-    if isinstance(v, (float, np.floating)):
-        return B.from_float(float(v))
-    if isinstance(v, (int, np.integer, Fraction, sympy.Rational, str)):
-        return B.num(int(v) if isinstance(v, np.integer) else v)
-    # already a backend number (mpf, arb)
-    return v
+    if isinstance(t, sympy.Basic) and t.free_symbols:  # the polynomials themselves (exact backend)
+        B.convert(t)  # refused by every inexact backend
+        poly = sympy.Poly(t, *sorted(t.free_symbols, key=str))
+        return poly, lambda p: p.as_expr() if isinstance(p, sympy.Poly) else p
+    return B.convert_array(t), lambda v: v
 
 
 def three_term(n, t, c1, coeff, backend="float", dps=None):
@@ -103,16 +85,10 @@ def three_term(n, t, c1, coeff, backend="float", dps=None):
     """
     n = check_int(n, "n")
     B = get_backend(backend, dps)
-    vals = _run_recurrence(n, t, c1, coeff, B)
-    if B.rigorous:
-        # Ball arithmetic widens the recurrence by up to (1 + sqrt 2) per step on
-        # [-1, 1] (it cannot see that the errors cancel), so escalate the working
-        # precision until the balls are as tight as requested.
-        extra = int(0.4 * n) + 10
-        while not _tight(vals, B.dps) and extra <= 8 * n + 100:
-            vals = _run_recurrence(n, t, c1, coeff, get_backend("arb", B.dps + extra))
-            extra *= 2
-    return vals
+    # Ball arithmetic widens the recurrence by up to (1 + sqrt 2) per step on
+    # [-1, 1] (it cannot see that the errors cancel): the arb backend escalates
+    # its working precision until the balls are as tight as requested.
+    return B.tightened(lambda C: _run_recurrence(n, t, c1, coeff, C), _tight, int(0.4 * n) + 10, 8 * n + 100)
 
 
 def _run_recurrence(n, t, c1, coeff, B):
@@ -121,10 +97,10 @@ def _run_recurrence(n, t, c1, coeff, B):
         one = tv * 0 + 1 if not isinstance(tv, sympy.Poly) else sympy.Poly(1, *tv.gens)
         vals = [one]
         if n >= 1:
-            vals.append(tv * B.num(c1))
+            vals.append(tv * B.convert(c1))
         for k in range(2, n + 1):
             a, b = coeff(k)
-            vals.append(tv * vals[-1] * B.num(a) - vals[-2] * B.num(b))
+            vals.append(tv * vals[-1] * B.convert(a) - vals[-2] * B.convert(b))
         return [finish(v) for v in vals]
 
 
@@ -231,14 +207,52 @@ def zonal_polynomials(m, nmax, t, backend="float", dps=None):
     """
     m = check_dimension(m)
     nmax = check_int(nmax, "nmax")
-    if m == 1 and get_backend(backend, dps).is_float:
+    return _zonal_polynomials(get_backend(backend, dps), m, nmax, t)
+
+
+@functools.singledispatch
+def _zonal_polynomials(B, m, nmax, t):
+    return B.stack(three_term(nmax, t, 1, _zonal_coeff(m), B))
+
+
+@_zonal_polynomials.register
+def _(B: FloatBackend, m, nmax, t):
+    if m == 1:
         tf = np.asarray(t, dtype=float)
-        if np.all(np.abs(tf) <= 1.0):  # (NaN fails this test and goes to the checks below)
+        if np.all(np.abs(tf) <= 1.0):  # (NaN fails this test and goes to the checks in three_term)
             return _chebyshev_float(nmax, tf)
-    vals = three_term(nmax, t, 1, _zonal_coeff(m), backend, dps)
-    if get_backend(backend, dps).is_float:
-        return np.stack([np.broadcast_to(v, np.shape(vals[-1])) for v in vals])
-    return vals
+    return B.stack(three_term(nmax, t, 1, _zonal_coeff(m), B))
+
+
+def zonal_recurrence(m, nmax, t, B):
+    """``P_0(t), ..., P_nmax(t)`` of S^m for a number ``t`` of backend ``B``, in one pass.
+
+    Unlike :func:`zonal_polynomials` the precision is not escalated: this is the
+    building block for integrands evaluated at many points (mpf, arb or acb).
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    nmax : int
+        Highest degree.
+    t : backend number
+        The argument (already converted to ``B``).
+    B : Backend
+        The number system.
+
+    Returns
+    -------
+    list
+        The values ``[P_0(t), ..., P_nmax(t)]``.
+
+    Examples
+    --------
+    >>> from spherical_approx.arith import get_backend
+    >>> [float(v) for v in zonal_recurrence(2, 2, 0.5, get_backend("float"))]
+    [1.0, 0.5, -0.125]
+    """
+    return _run_recurrence(nmax, t, 1, _zonal_coeff(m), B)
 
 
 def zonal_polynomial(m, n, t, backend="float", dps=None):

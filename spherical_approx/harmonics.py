@@ -35,23 +35,24 @@ import math
 from functools import lru_cache
 
 import numpy as np
+import scipy.special as sc
 import sympy
 
-from ._validate import UNIT_TOL, check_dimension, check_int, check_points
+from ._validate import check_dimension, check_int, check_points
 from .arith import get_backend
 from .gegenbauer import zonal_polynomials
 from .limits import InfeasibleError, check_feasible
 from .sphere import monomial_integral, sphere_area
+from .targets import Target, coordinate_expr, sphere_symbols
 
 __all__ = [
     "harmonic_dimension",
+    "harmonic_dimensions",
     "harmonic_labels",
     "harmonic_basis",
     "HarmonicBasis",
     "zonal_kernel",
     "HarmonicExpansion",
-    "sphere_symbols",
-    "coordinate_expr",
     "check_symbolic_dimension",
     "MAX_SYMBOLIC_DIMENSION",
 ]
@@ -72,6 +73,36 @@ def harmonic_dimension(m, n):
     m = check_dimension(m)
     n = check_int(n, "n")
     return math.comb(n + m, m) - (math.comb(n + m - 2, m) if n >= 2 else 0)
+
+
+def harmonic_dimensions(m, degrees):
+    """``dim H_n(S^m)`` for an array of degrees, in float64 (exact while below 2^53).
+
+    The vectorised companion of :func:`harmonic_dimension` for sums over many
+    degrees, from ``(2n+m-1)/(m-1) C(n+m-2, m-2)``.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    degrees : array_like of int
+        Degrees n >= 0.
+
+    Returns
+    -------
+    ndarray
+        The dimensions, as floats, in the shape of ``degrees``.
+
+    Examples
+    --------
+    >>> harmonic_dimensions(2, [0, 1, 2, 10])
+    array([ 1.,  3.,  5., 21.])
+    """
+    n = np.asarray(degrees, dtype=float)
+    if m == 1:
+        return np.where(n == 0, 1.0, 2.0)
+    out = (2 * n + m - 1) / (m - 1) * sc.comb(n + m - 2, m - 2)
+    return np.where(n == 0, 1.0, out)
 
 
 @lru_cache(maxsize=256)
@@ -96,44 +127,13 @@ def harmonic_labels(m, n):
     return list(_labels(m, n)[n])
 
 
-def sphere_symbols(m):
-    """The sympy symbols ``x0, ..., xm`` used for polynomials on S^m.
-
-    Examples
-    --------
-    >>> sphere_symbols(2)
-    (x0, x1, x2)
-    """
-    m = check_dimension(m)
-    return sympy.symbols(f"x0:{m + 1}", real=True)
-
-
-def coordinate_expr(expr, m, name="expr"):
-    """``expr`` written in the coordinates :func:`sphere_symbols` of S^m.
-
-    Plain ``Symbol("x0")`` (no assumptions) is accepted and renamed to the real
-    coordinate symbols; any other free symbol is an error.
-
-    Examples
-    --------
-    >>> coordinate_expr(sympy.Symbol("x1") ** 2, 2).free_symbols == {sphere_symbols(2)[1]}
-    True
-    """
-    gens = sphere_symbols(m)
-    e = sympy.sympify(expr).xreplace({sympy.Symbol(g.name): g for g in gens})
-    extra = e.free_symbols - set(gens)
-    if extra:
-        raise ValueError(f"{name} has symbols {sorted(map(str, extra))} other than the coordinates {gens}")
-    return e
-
-
 def _gegenbauer_constants(lam2, jmax, B):
     """``1/sqrt(h_0)`` and ``a_1..a_jmax`` for ``lam = lam2 / 2`` in backend B."""
     lam = B.rational(lam2, 2)
-    if lam2 < 300 or B.name == "exact":
-        ratio = B.gamma(lam + B.rational(1, 2)) / B.gamma(lam + 1)
-    else:  # Gamma overflows float64 past 171: take the ratio in logs
-        ratio = B.exp(B.loggamma(lam + B.rational(1, 2)) - B.loggamma(lam + 1))
+    half = B.rational(1, 2)
+    # Gamma overflows float64 past 171: take the ratio in logs there
+    ratio = B.in_logs_if(lam2 >= 300, lambda: B.gamma(lam + half) / B.gamma(lam + 1),
+                         lambda: B.exp(B.loggamma(lam + half) - B.loggamma(lam + 1)))
     inv_sqrt_h0 = 1 / B.sqrt(B.sqrt(B.pi()) * ratio)
     a = [None] + [
         B.sqrt(B.rational(j * (j + lam2 - 1), (2 * j + lam2) * (2 * j + lam2 - 2)))
@@ -179,26 +179,8 @@ def _basis_values(m, nmax, cols, B, top_only):
 
 def _columns(X, m, B):
     """Coordinate columns of X in the ring of backend B."""
-    if B.is_float:
-        P = check_points(X, m)
-        return [P[:, i] for i in range(m + 1)], P.shape[0]
-    arr = np.asarray(X, dtype=object)
-    if arr.ndim == 1:
-        arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != m + 1:
-        raise ValueError(f"X must have shape (k, {m + 1}) for points on S^{m}, got shape {np.shape(X)}")
-    from .gegenbauer import _scalar
-
-    if B.name == "exact":
-        conv = np.frompyfunc(sympy.sympify, 1, 1)
-    else:
-        conv = np.frompyfunc(lambda v: _scalar(v, B), 1, 1)
-    arr = conv(arr)
-    if B.name != "exact" or not any(getattr(v, "free_symbols", None) for v in arr.ravel()):
-        norms = np.sqrt(np.sum(B.to_float(arr) ** 2, axis=1))
-        if np.any(~np.isfinite(norms)) or np.any(np.abs(norms - 1) > UNIT_TOL):
-            raise ValueError(f"X must hold finite unit vectors (|x| = 1 within {UNIT_TOL:g})")
-    return [arr[:, i] for i in range(m + 1)], arr.shape[0]
+    P = B.convert_points(X, m)
+    return [P[:, i] for i in range(m + 1)], P.shape[0]
 
 
 class HarmonicBasis:
@@ -234,16 +216,14 @@ class HarmonicBasis:
         check_feasible(f"the degree-{self.n} harmonic basis on S^{self.m} at {k_points} points",
                        elements=3.0 * k_points * self.dim,
                        operations=float(k_points) * self.dim * (self.n + 1) * self.m
-                       * (1 if B.name == "float" else 1000),
+                       * B.cost_per_operation,
                        advice="evaluate at fewer points at a time, or ask for a lower degree")
         with B.local():
             cols, k = _columns(X, self.m, B)
             if k == 0:
-                return np.zeros((0, self.dim), dtype=float if B.is_float else object)
+                return np.zeros((0, self.dim), dtype=B.dtype)
             out = _basis_values(self.m, self.n, cols, B, top_only=True)[self.n]
-        if B.name == "exact":
-            out = np.frompyfunc(sympy.expand, 1, 1)(out)
-        return out
+        return B.expand(out)
 
     def __repr__(self):
         return f"HarmonicBasis(m={self.m}, n={self.n}, dim={self.dim}, backend={self.backend.name!r})"
@@ -499,11 +479,10 @@ class HarmonicExpansion:
         rule_degree = 2 * degree if rule_degree is None else check_int(rule_degree, "rule_degree")
         from .quadrature import quadrature_rule
 
-        func, scalar = _as_callable(f, m)
+        target = Target(f, m)
         Y, w = quadrature_rule(m, rule_degree)
-        F, returned_vector = _call_checked(func, Y)
-        if scalar is None:  # a plain callable: its output shape decides
-            scalar = not returned_vector
+        F = target(Y)
+        scalar = target.scalar
         basis = _all_degrees(m, degree, Y)
         coef = [basis[n].T @ (w[:, None] * F) for n in range(degree + 1)]
         return cls(m, degree, coefficients=coef, scalar=scalar)
@@ -615,32 +594,3 @@ class HarmonicExpansion:
     def __repr__(self):
         kind = "exact" if self.exact else "float coefficients"
         return f"HarmonicExpansion(m={self.m}, degree={self.degree}, d_out={self.d_out}, {kind})"
-
-
-def _as_callable(f, m):
-    """A float callable for f and whether f is scalar valued."""
-    if callable(f) and not isinstance(f, sympy.Basic):
-        return f, None
-    exprs = f if isinstance(f, (list, tuple, sympy.MatrixBase)) else [f]
-    gens = sphere_symbols(m)
-    fns = [sympy.lambdify(gens, coordinate_expr(e, m, "f"), "numpy") for e in exprs]
-
-    def func(X):
-        cols = [X[:, i] for i in range(m + 1)]
-        return np.stack([np.broadcast_to(fn(*cols), (X.shape[0],)) for fn in fns], axis=1)
-
-    scalar = not isinstance(f, (list, tuple, sympy.MatrixBase))
-    return (lambda X: func(X)[:, 0]) if scalar else func, scalar
-
-
-def _call_checked(func, Y):
-    """f at the nodes Y as a (k, d_out) array, and whether f returned 2-d output."""
-    F = np.asarray(func(Y), dtype=float)
-    returned_vector = F.ndim == 2
-    if F.ndim == 1:
-        F = F[:, None]
-    if F.ndim != 2 or F.shape[0] != Y.shape[0]:
-        raise ValueError(f"f must return shape (k,) or (k, d_out) for k = {Y.shape[0]} points, got {F.shape}")
-    if not np.all(np.isfinite(F)):
-        raise ValueError("f returned NaN or infinite values at quadrature nodes")
-    return F, returned_vector

@@ -22,17 +22,17 @@ functions (``scipy.special.ive``), ratios, and logarithms.
 
 from __future__ import annotations
 
+import functools
 import math
 
-import mpmath
 import numpy as np
 import scipy.integrate as si
-import scipy.special as sc
 import sympy
 
 from ._validate import check_dimension, check_int, check_positive
-from .arith import get_backend
-from .gegenbauer import _run_recurrence, _zonal_coeff, zonal_polynomials
+from .arith import ArbBackend, ExactBackend, FloatBackend, MpBackend, get_backend
+from .bessel import hankel_deficit, hankel_regime, log_bessel_i, log_ive_orders
+from .gegenbauer import zonal_polynomials, zonal_recurrence
 from .harmonics import HarmonicExpansion
 from .sphere import sphere_area
 
@@ -48,7 +48,6 @@ __all__ = [
 ]
 
 # ive values below this are treated as underflowed; ratios switch to logarithms.
-_TINY = 1e-280
 
 
 def check_lambda(lam, name="lam", allow_zero=True):
@@ -93,7 +92,7 @@ def funk_hecke_coefficients(phi, m, nmax, backend="mp", dps=None, breakpoints=()
 
     Examples
     --------
-    >>> import sympy
+    >>> import mpmath, sympy
     >>> t = sympy.Symbol("t")
     >>> mu = funk_hecke_coefficients(sympy.exp(2 * t), 2, 2, dps=20)
     >>> ref = softmax_funk_hecke(2, 2, 2, backend="mp", dps=20)
@@ -102,29 +101,42 @@ def funk_hecke_coefficients(phi, m, nmax, backend="mp", dps=None, breakpoints=()
     """
     m = check_dimension(m)
     nmax = check_int(nmax, "nmax")
-    B = get_backend(backend, dps)
-    if B.name == "exact":
-        raise ValueError("funk_hecke_coefficients integrates numerically: use backend 'mp', 'arb' or 'float'")
-    if B.name == "float":
-        f = _kernel_callable(phi, B)
-        area = sphere_area(m - 1)
-        pts = [0.0] + sorted(float(b) for b in breakpoints) + [math.pi]
-        out, scale = [], 0.0
-        for n in range(nmax + 1):
-            g = lambda th, n=n: f(math.cos(th)) * zonal_polynomials(m, n, math.cos(th))[n] * math.sin(th) ** (m - 1)  # noqa: E731
-            # absolute accuracy relative to the integral of |phi| (mu_n can be 0 or tiny)
-            if n == 0:
-                scale = sum(si.quad(lambda th: abs(f(math.cos(th))) * math.sin(th) ** (m - 1), a, b, limit=200)[0]
-                            for a, b in zip(pts[:-1], pts[1:]))
-            val = sum(si.quad(g, a, b, limit=200, epsabs=1e-14 * scale, epsrel=1e-13)[0]
-                      for a, b in zip(pts[:-1], pts[1:]))
-            if not math.isfinite(val):
-                raise ValueError(f"phi returned NaN or infinite values on [-1, 1] (mu_{n} = {val})")
-            out.append(area * val)
-        return out
-    if B.name == "mp":
-        return _funk_hecke_mp(_kernel_callable(phi, B), m, nmax, B, breakpoints)
-    # arb: rigorous integration over [0, pi]
+    return _funk_hecke(get_backend(backend, dps), phi, m, nmax, breakpoints)
+
+
+@functools.singledispatch
+def _funk_hecke(B, phi, m, nmax, breakpoints):
+    raise ValueError("funk_hecke_coefficients integrates numerically: use backend 'mp', 'arb' or 'float'")
+
+
+@_funk_hecke.register
+def _(B: FloatBackend, phi, m, nmax, breakpoints):
+    f = _kernel_callable(phi, B)
+    area = sphere_area(m - 1)
+    pts = [0.0] + sorted(float(b) for b in breakpoints) + [math.pi]
+    out, scale = [], 0.0
+    for n in range(nmax + 1):
+        g = lambda th, n=n: f(math.cos(th)) * zonal_polynomials(m, n, math.cos(th))[n] * math.sin(th) ** (m - 1)  # noqa: E731
+        # absolute accuracy relative to the integral of |phi| (mu_n can be 0 or tiny)
+        if n == 0:
+            scale = sum(si.quad(lambda th: abs(f(math.cos(th))) * math.sin(th) ** (m - 1), a, b, limit=200)[0]
+                        for a, b in zip(pts[:-1], pts[1:]))
+        val = sum(si.quad(g, a, b, limit=200, epsabs=1e-14 * scale, epsrel=1e-13)[0]
+                  for a, b in zip(pts[:-1], pts[1:]))
+        if not math.isfinite(val):
+            raise ValueError(f"phi returned NaN or infinite values on [-1, 1] (mu_{n} = {val})")
+        out.append(area * val)
+    return out
+
+
+@_funk_hecke.register
+def _(B: MpBackend, phi, m, nmax, breakpoints):
+    return _funk_hecke_mp(_kernel_callable(phi, B), m, nmax, B, breakpoints)
+
+
+@_funk_hecke.register
+def _(B: ArbBackend, phi, m, nmax, breakpoints):
+    # rigorous integration over [0, pi]
     import flint
 
     f = _kernel_callable(phi, B, complex_balls=True)
@@ -134,16 +146,11 @@ def funk_hecke_coefficients(phi, m, nmax, backend="mp", dps=None, breakpoints=()
         for n in range(nmax + 1):
             def integrand(th, analytic, n=n):
                 c = th.cos()
-                return f(c) * _zonal_ring(m, n, c, B)[n] * th.sin() ** (m - 1)
+                return f(c) * zonal_recurrence(m, n, c, B)[n] * th.sin() ** (m - 1)
 
             val = flint.acb.integral(integrand, 0, flint.arb.pi())
             out.append(area * val.real)
         return out
-
-
-def _zonal_ring(m, nmax, t, B):
-    """P_0..P_nmax at a backend number t (mpf, arb or acb), one recurrence pass."""
-    return _run_recurrence(nmax, t, 1, _zonal_coeff(m), B)
 
 
 def _funk_hecke_mp(f, m, nmax, B, breakpoints):
@@ -163,7 +170,7 @@ def _funk_hecke_mp(f, m, nmax, B, breakpoints):
             for th, w in rule.get_nodes(a, b, degree, ctx.prec):
                 c = ctx.cos(th)
                 weight = w * f(c) * ctx.sin(th) ** (m - 1)
-                for n, pn in enumerate(_zonal_ring(m, nmax, c, B)):
+                for n, pn in enumerate(zonal_recurrence(m, nmax, c, B)):
                     acc[n] += weight * pn
             scale = max(abs(v) for v in acc) or 1
             if prev is not None and max(abs(x - y) for x, y in zip(acc, prev)) <= scale * ctx.eps * 2**20:
@@ -222,143 +229,56 @@ def softmax_funk_hecke(m, lam, nmax, backend="float", dps=None, log=False):
     m = check_dimension(m)
     nmax = check_int(nmax, "nmax")
     check_lambda(lam, allow_zero=False)
-    B = get_backend(backend, dps)
-    nu2 = m - 1  # 2 nu
-    if B.name == "float":
-        lamf = float(lam)
-        nu = nu2 / 2
-        logs = (nu + 1) * math.log(2 * math.pi) - nu * math.log(lamf) + _log_bessel_i(nu, nmax, lamf)
-        if log:
-            return [float(v) for v in logs]
-        if np.any(logs > 709.7):
-            raise OverflowError(f"mu_n({lam}) overflows float64; use log=True or backend='mp'/'arb'")
-        return [float(v) for v in np.exp(logs)]
+    return _softmax_funk_hecke(get_backend(backend, dps), m, lam, nmax, log)
+
+
+@functools.singledispatch
+def _softmax_funk_hecke(B, m, lam, nmax, log):
     if log:
         raise ValueError("log=True is available for the float backend only")
     with B.local():
-        nu = B.rational(nu2, 2)
-        lamb = B.num(lam) if not isinstance(lam, float) else B.from_float(lam)
+        nu = B.rational(m - 1, 2)
+        lamb = B.convert(lam)
         pref = (2 * B.pi()) ** (nu + 1) * lamb ** (-nu)
-        if B.name == "exact":
-            vals = [sympy.simplify(pref * sympy.besseli(nu + n, lamb)) for n in range(nmax + 1)]
-            return [sympy.simplify(sympy.expand_func(v)) if nu2 % 2 == 0 else v for v in vals]
-        return [pref * _bessel_i(B, nu + n, lamb) for n in range(nmax + 1)]
+        return [pref * B.besseli(nu + n, lamb) for n in range(nmax + 1)]
 
 
-def _bessel_i(B, order, x):
-    if B.name == "mp":
-        return B.ctx.besseli(order, x)
-    return x.bessel_i(order)  # arb: rigorous ball
+@_softmax_funk_hecke.register
+def _(B: ExactBackend, m, lam, nmax, log):
+    if log:
+        raise ValueError("log=True is available for the float backend only")
+    nu = B.rational(m - 1, 2)
+    lamb = B.convert(lam)
+    pref = (2 * B.pi()) ** (nu + 1) * lamb ** (-nu)
+    vals = [sympy.simplify(pref * sympy.besseli(nu + n, lamb)) for n in range(nmax + 1)]
+    return [sympy.simplify(sympy.expand_func(v)) if m % 2 == 1 else v for v in vals]
 
 
-def _hankel_regime(v, x):
-    """True where the Hankel expansion of ive(v, x) converges to double precision."""
-    return np.asarray(x >= 8.0 * np.asarray(v, dtype=float) ** 2 + 50.0)
-
-
-def _hankel_deficit(v, x):
-    """``D = 1 - sqrt(2 pi x) ive(v, x)`` by the Hankel expansion, without cancellation.
-
-    ``sqrt(2 pi x) e^-x I_v(x) ~ sum_k (-1)^k a_k(v) / x^k`` with
-    ``a_k = prod_{j<=k} (4v^2 - (2j-1)^2) / (k! 8^k)`` [classical]; for
-    ``x >= 8 v^2 + 50`` the terms fall by 1/16 or faster until far beyond
-    k = 40, so the sum is accurate to rounding. Vectorised over v.
-    """
-    mu = 4.0 * np.asarray(v, dtype=float) ** 2
-    term = np.ones_like(mu)
-    deficit = np.zeros_like(mu)
-    for k in range(1, 200):
-        term = term * (-(mu - (2 * k - 1) ** 2) / (8.0 * k * x))
-        deficit = deficit - term
-        if np.all(np.abs(term) <= 1e-18 * np.maximum(np.abs(deficit), 1e-300)):
-            break
-    return deficit if deficit.ndim else float(deficit)
-
-
-def _log_ive_debye(v, x):
-    """log ive(v, x) by the uniform (Debye) expansion, two correction terms (v large)."""
-    z = x / v
-    sq = np.sqrt(1 + z * z)
-    p = 1 / sq
-    u1 = (3 * p - 5 * p**3) / 24
-    u2 = (81 * p**2 - 462 * p**4 + 385 * p**6) / 1152
-    return (v / (sq + z) + v * np.log(z / (1 + sq)) - 0.5 * np.log(2 * np.pi * v)
-            - 0.5 * np.log(sq) + np.log1p(u1 / v + u2 / v**2))
-
-
-def _log_ive(orders, x):
-    """log ive(v, x) for each order; -inf marks 'underflows, use the ratio recurrence'."""
-    orders = np.asarray(orders, dtype=float)
-    out = np.full(len(orders), -np.inf)
-    hank = _hankel_regime(orders, x)
-    if hank.any():
-        out[hank] = np.log1p(-_hankel_deficit(orders[hank], x)) - 0.5 * math.log(2 * math.pi * x)
-    rest = ~hank
-    if rest.any():
-        with np.errstate(under="ignore"):
-            e = sc.ive(orders[rest], x)
-        idx = np.flatnonzero(rest)
-        ok = np.isfinite(e) & (e > _TINY)
-        out[idx[ok]] = np.log(e[ok])
-        nan = ~np.isfinite(e)  # scipy gives NaN for very large x
-        if nan.any():
-            out[idx[nan]] = _log_ive_debye(orders[idx[nan]], x)
-    return out
-
-
-def _log_bessel_i(nu, nmax, lam):
-    """``log I_(nu+n)(lam)`` for n = 0..nmax in float64 (see :func:`_log_ive_orders`)."""
-    return _log_ive_orders(nu, nmax, lam) + lam
-
-
-def _log_ive_orders(nu, nmax, lam):
-    """``log ive(nu+n, lam)`` for n = 0..nmax, for lam > 0, without overflow/underflow.
-
-    Uses scipy's ive (or the Hankel expansion for lam >> order^2, where scipy's
-    ive returns NaN beyond lam ~ 1e10) while ive is representable; beyond that,
-    the ratios ``r_v = I_(v+1)/I_v`` from the backward recurrence
-    ``r_(v-1) = 1/(2v/lam + r_v)``, which is stable there (the ratios are small,
-    so errors are damped). Kept in the scaled form so that differences of these
-    logarithms do not lose digits to the size of lam.
-    """
-    out = _log_ive(nu + np.arange(nmax + 1), lam)
-    good = np.isfinite(out)
-    if good.all():
-        return out
-    first_bad = int(np.argmin(good))
-    if first_bad == 0:
-        # even ive(nu) underflows (lam tiny): series log I_v(x) ~ v log(x/2) - lgamma(v+1)
-        out[0] = nu * math.log(lam / 2) - math.lgamma(nu + 1) + math.log1p(lam * lam / (4 * (nu + 1))) - lam
-        first_bad = 1
-    # Ratios r_k = I_(nu+k+1) / I_(nu+k) by the backward recurrence
-    # r_(k-1) = 1 / (2 (nu+k) / lam + r_k), started far above nmax with an
-    # Amos-type estimate; in this regime (order >> lam) the ratios are small and
-    # the start error is damped by a factor ~r^2 per step.
-    k_top = nmax + 40 + int(2 * math.sqrt(lam))
-    v = nu + k_top
-    r = lam / (v + 0.5 + math.sqrt((v + 0.5) ** 2 + lam * lam))
-    ratios = np.empty(k_top)
-    for k in range(k_top, 0, -1):
-        r = 1.0 / (2 * (nu + k) / lam + r)
-        ratios[k - 1] = r
-    for k in range(first_bad, nmax + 1):
-        out[k] = out[k - 1] + math.log(ratios[k - 1])
-    return out
+@_softmax_funk_hecke.register
+def _(B: FloatBackend, m, lam, nmax, log):
+    lamf = float(lam)
+    nu = (m - 1) / 2
+    logs = (nu + 1) * math.log(2 * math.pi) - nu * math.log(lamf) + log_bessel_i(nu, nmax, lamf)
+    if log:
+        return [float(v) for v in logs]
+    if np.any(logs > 709.7):
+        raise OverflowError(f"mu_n({lam}) overflows float64; use log=True or backend='mp'/'arb'")
+    return [float(v) for v in np.exp(logs)]
 
 
 def _float_multipliers(m, lam, nmax, log=False, one_minus=False):
     nu = (m - 1) / 2
-    logs = _log_ive_orders(nu, nmax, lam)
+    logs = log_ive_orders(nu, nmax, lam)
     la = np.minimum(logs - logs[0], 0.0)
     a = np.exp(la)
     with np.errstate(divide="ignore"):
         comp = -np.expm1(la)
     orders = nu + np.arange(nmax + 1)
-    hank = _hankel_regime(orders, lam)
+    hank = hankel_regime(orders, lam)
     if hank[0]:
         # a_n = (1 - D_(nu+n)) / (1 - D_nu): the ratio and its complement without
         # cancellation where lam >> n^2 (the regime in which 1 - a_n is tiny).
-        d = _hankel_deficit(orders[hank], lam)
+        d = hankel_deficit(orders[hank], lam)
         a[hank] = (1 - d) / (1 - d[0])
         comp[hank] = (d - d[0]) / (1 - d[0])
         la[hank] = np.log1p(-comp[hank])
@@ -403,31 +323,36 @@ def softmax_multipliers(m, lam, nmax, backend="float", dps=None, log=False, one_
     m = check_dimension(m)
     nmax = check_int(nmax, "nmax")
     check_lambda(lam)
-    B = get_backend(backend, dps)
+    return _multipliers(get_backend(backend, dps), m, lam, nmax, log, one_minus)
+
+
+@functools.singledispatch
+def _multipliers(B, m, lam, nmax, log, one_minus):
     if float(lam) == 0:
-        if B.is_float:
-            out = np.zeros(nmax + 1)
-            out[0] = 1.0
-            if one_minus:
-                return 1.0 - out
-            with np.errstate(divide="ignore"):
-                return np.log(out) if log else out
         with B.local():
             return [B.rational((0 if n == 0 else 1) if one_minus else (1 if n == 0 else 0)) for n in range(nmax + 1)]
-    if B.is_float:
-        return _float_multipliers(m, float(lam), nmax, log=log, one_minus=one_minus)
     if one_minus:
         with B.local():
-            return [1 - a for a in softmax_multipliers(m, lam, nmax, B)]
+            return [1 - a for a in _multipliers(B, m, lam, nmax, log, False)]
     if log:
         raise ValueError("log=True is available for the float backend only")
     with B.local():
         nu = B.rational(m - 1, 2)
-        lamb = B.num(lam) if not isinstance(lam, float) else B.from_float(lam)
-        if B.name == "exact":
-            return [sympy.besseli(nu + n, lamb) / sympy.besseli(nu, lamb) for n in range(nmax + 1)]
-        i0 = _bessel_i(B, nu, lamb)
-        return [_bessel_i(B, nu + n, lamb) / i0 for n in range(nmax + 1)]
+        lamb = B.convert(lam)
+        i0 = B.besseli(nu, lamb)
+        return [B.besseli(nu + n, lamb) / i0 for n in range(nmax + 1)]
+
+
+@_multipliers.register
+def _(B: FloatBackend, m, lam, nmax, log, one_minus):
+    if float(lam) == 0:
+        out = np.zeros(nmax + 1)
+        out[0] = 1.0
+        if one_minus:
+            return 1.0 - out
+        with np.errstate(divide="ignore"):
+            return np.log(out) if log else out
+    return _float_multipliers(m, float(lam), nmax, log=log, one_minus=one_minus)
 
 
 def smooth(expansion, lam, backend="float", dps=None):
@@ -439,7 +364,7 @@ def smooth(expansion, lam, backend="float", dps=None):
 
     Examples
     --------
-    >>> from spherical_approx.harmonics import sphere_symbols
+    >>> from spherical_approx.targets import sphere_symbols
     >>> x0, x1, x2 = sphere_symbols(2)
     >>> E = HarmonicExpansion.from_polynomial(x2, 2)
     >>> S = smooth(E, 10.0)
@@ -448,11 +373,10 @@ def smooth(expansion, lam, backend="float", dps=None):
     """
     if not isinstance(expansion, HarmonicExpansion):
         raise TypeError(f"expansion must be a HarmonicExpansion, got {type(expansion).__name__}")
-    a = softmax_multipliers(expansion.m, lam, expansion.degree, backend=backend, dps=dps)
-    if expansion.exact and get_backend(backend, dps).name == "mp":
-        a = [sympy.Float(mpmath.nstr(v, get_backend("mp", dps).dps + 5), get_backend("mp", dps).dps) for v in a]
-    elif expansion.exact and get_backend(backend, dps).name == "arb":
-        raise ValueError("smooth with arb balls is not supported; use 'mp' or 'exact'")
+    B = get_backend(backend, dps)
+    a = softmax_multipliers(expansion.m, lam, expansion.degree, backend=B)
+    if expansion.exact:  # the multipliers enter the exact coefficients as sympy numbers
+        a = [B.to_sympy(v) for v in a]
     return expansion.scaled(list(a))
 
 
@@ -462,7 +386,7 @@ def smooth(expansion, lam, backend="float", dps=None):
 def _log_mu0_scaled(m, lam):
     """log(mu_0(lam) e^(-lam)) in float64."""
     nu = (m - 1) / 2
-    return (nu + 1) * math.log(2 * math.pi) - nu * math.log(lam) + float(_log_ive_orders(nu, 0, lam)[0])
+    return (nu + 1) * math.log(2 * math.pi) - nu * math.log(lam) + float(log_ive_orders(nu, 0, lam)[0])
 
 
 def distance_density(m, lam, theta):
@@ -501,7 +425,7 @@ def expected_cos_distance(m, lam, backend="float", dps=None):
     0.900000004122...
     """
     a1 = softmax_multipliers(m, lam, 1, backend, dps)[1]
-    return float(a1) if get_backend(backend, dps).is_float else a1
+    return get_backend(backend, dps).finish(a1)
 
 
 def _breakpoints(lam):
@@ -530,21 +454,31 @@ def expected_modulus(m, lam, omega, backend="float", dps=None):
     """
     m = check_dimension(m)
     check_lambda(lam, allow_zero=False)
-    B = get_backend(backend, dps)
-    if B.is_float:
-        lamf = float(lam)
-        pts = [0.0] + _breakpoints(lamf) + [math.pi]
-        total = 0.0
-        for a, b in zip(pts[:-1], pts[1:]):
-            val, _ = si.quad(lambda t: omega(t) * distance_density(m, lamf, t), a, b, epsabs=0, epsrel=1e-13, limit=200)
-            total += val
-        if not math.isfinite(total):
-            raise ValueError(f"omega returned NaN or infinite values on [0, pi] (the integral is {total})")
-        return total
-    if B.name != "mp":
-        raise ValueError("expected_modulus supports backend 'float' and 'mp'")
+    return _expected_modulus(get_backend(backend, dps), m, lam, omega)
+
+
+@functools.singledispatch
+def _expected_modulus(B, m, lam, omega):
+    raise ValueError("expected_modulus supports backend 'float' and 'mp'")
+
+
+@_expected_modulus.register
+def _(B: FloatBackend, m, lam, omega):
+    lamf = float(lam)
+    pts = [0.0] + _breakpoints(lamf) + [math.pi]
+    total = 0.0
+    for a, b in zip(pts[:-1], pts[1:]):
+        val, _ = si.quad(lambda t: omega(t) * distance_density(m, lamf, t), a, b, epsabs=0, epsrel=1e-13, limit=200)
+        total += val
+    if not math.isfinite(total):
+        raise ValueError(f"omega returned NaN or infinite values on [0, pi] (the integral is {total})")
+    return total
+
+
+@_expected_modulus.register
+def _(B: MpBackend, m, lam, omega):
     ctx = B.ctx
-    lamb = ctx.mpf(lam) if isinstance(lam, float) else B.num(lam)
+    lamb = B.convert(lam)
     nu = ctx.mpf(m - 1) / 2
     # mu_0 e^-lam with scaled Bessel: besseli(nu, lam) * exp(-lam)
     mu0s = (2 * ctx.pi) ** (nu + 1) * lamb ** (-nu) * ctx.besseli(nu, lamb) * ctx.exp(-lamb)

@@ -20,6 +20,7 @@ Conventions [classical]
 
 from __future__ import annotations
 
+import functools
 import math
 from functools import lru_cache
 
@@ -27,7 +28,7 @@ import numpy as np
 from scipy.spatial import ConvexHull, cKDTree
 
 from ._validate import check_dimension, check_int, check_points, check_positive
-from .arith import get_backend
+from .arith import ExactBackend, get_backend
 from .limits import check_feasible
 
 __all__ = [
@@ -63,10 +64,9 @@ def sphere_area(m, backend="float", dps=None):
     B = get_backend(backend, dps)
     with B.local():
         half = B.rational(m + 1, 2)
-        if B.name == "exact" or m < 340:
-            return B.finish(2 * B.pi() ** half / B.gamma(half))
-        # in logs: Gamma(half) overflows float64 (m >= 342) long before the ratio underflows
-        return B.finish(2 * B.exp(half * B.log(B.pi()) - B.loggamma(half)))
+        # in logs from m = 340: Gamma(half) overflows float64 (m >= 342) long before the ratio underflows
+        return B.finish(B.in_logs_if(m >= 340, lambda: 2 * B.pi() ** half / B.gamma(half),
+                                     lambda: 2 * B.exp(half * B.log(B.pi()) - B.loggamma(half))))
 
 
 def cap_area(m, radius, backend="float", dps=None):
@@ -96,22 +96,17 @@ def cap_area(m, radius, backend="float", dps=None):
     0.5
     """
     m = check_dimension(m)
-    B = get_backend(backend, dps)
-    if B.name == "exact":
-        import sympy
+    return _cap_area(get_backend(backend, dps), m, radius)
 
-        r = sympy.sympify(radius)
-        if not (r.is_real and 0 <= r <= sympy.pi):
-            raise ValueError(f"radius must be in [0, pi], got {radius!r}")
-        t = sympy.Symbol("t")
-        integral = sympy.integrate(sympy.sin(t) ** (m - 1), (t, 0, r))
-        return sympy.simplify(sphere_area(m - 1, backend="exact") * integral)
+
+@functools.singledispatch
+def _cap_area(B, m, radius):
     r = check_positive(radius, "radius", allow_zero=True)
     if r > math.pi:
         raise ValueError(f"radius must be in [0, pi], got {radius!r}")
     with B.local():
         area = sphere_area(m, B)
-        rr = B.from_float(radius) if isinstance(radius, float) else B.num(radius)
+        rr = B.convert(radius)
         half_m, half = B.rational(m, 2), B.rational(1, 2)
         # Three forms, each free of cancellation on its range: near r = pi/2 the
         # argument sin^2 r is within rounding of 1, where I_x(m/2, 1/2) has an
@@ -127,6 +122,18 @@ def cap_area(m, radius, backend="float", dps=None):
             s = B.sin(rr)
             value = area - area / 2 * B.betainc(half_m, half, s * s)
         return B.finish(value)
+
+
+@_cap_area.register
+def _(B: ExactBackend, m, radius):
+    import sympy
+
+    r = sympy.sympify(radius)
+    if not (r.is_real and 0 <= r <= sympy.pi):
+        raise ValueError(f"radius must be in [0, pi], got {radius!r}")
+    t = sympy.Symbol("t")
+    integral = sympy.integrate(sympy.sin(t) ** (m - 1), (t, 0, r))
+    return sympy.simplify(sphere_area(m - 1, backend=B) * integral)
 
 
 def monomial_integral(exponents, backend="exact", dps=None):

@@ -261,7 +261,7 @@ def run_soundness_case(case, samples=20000, seed=0):
         return False, f"not refused: N = {a.prefix_length}, bound {a.error_bound:.3g} [{a.bound_kind}]"
     sampled = sampled_sup_error(a, case.f, case.m, samples=samples, seed=seed)
     if case.m == 1:
-        from .constructions import Target
+        from .targets import Target
 
         t = np.linspace(0, 2 * np.pi, 200001)
         C = np.stack([np.cos(t), np.sin(t)], 1)

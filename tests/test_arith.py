@@ -5,7 +5,7 @@ import mpmath
 import pytest
 import sympy
 
-from spherical_approx.arith import BACKENDS, get_backend
+from spherical_approx.arith import BACKENDS, dps_to_bits, get_backend
 from spherical_approx.testing import arb_contains
 
 
@@ -49,10 +49,10 @@ def test_arb_precision_is_local():
 
 def test_rational_conversions_are_exact():
     B = get_backend("exact")
-    assert B.num(Fraction(3, 7)) == sympy.Rational(3, 7)
-    assert B.num("5/11") == sympy.Rational(5, 11)
+    assert B.convert(Fraction(3, 7)) == sympy.Rational(3, 7)
+    assert B.convert("5/11") == sympy.Rational(5, 11)
     F = get_backend("float")
-    assert F.num(sympy.Rational(1, 4)) == 0.25
+    assert F.convert(sympy.Rational(1, 4)) == 0.25
 
 
 @pytest.mark.parametrize("bad", ["quad", "", None, 3])
@@ -69,4 +69,25 @@ def test_bad_dps_is_rejected(dps):
 
 def test_backend_names():
     assert set(BACKENDS) == {"exact", "mp", "arb", "float"}
-    assert get_backend("arb").rigorous and not get_backend("mp").rigorous
+    assert [get_backend(n).bits for n in BACKENDS] == [None, 136, 133, 53]
+    assert get_backend("arb", 30).bits == dps_to_bits(30) == 133
+
+
+def test_backend_functions_agree_across_number_systems():
+    # every function compile_expression reads from a Backend, at one point, in all three numeric systems
+    import flint
+
+    x = Fraction(3, 10)
+    for name in ("sqrt", "exp", "log", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh", "abs", "sign"):
+        ref = float(getattr(get_backend("mp", 40), name)(get_backend("mp", 40).convert(x)))
+        got_float = getattr(get_backend("float"), name)(float(x))
+        with get_backend("arb", 30).local():
+            ball = getattr(get_backend("arb", 30), name)(get_backend("arb", 30).convert(x))
+        assert abs(got_float - ref) <= 4e-16 * max(1, abs(ref)), name
+        assert abs(float(ball.mid()) - ref) <= 2e-16 * max(1, abs(ref)) and float(ball.rad()) < 1e-30, name
+    A = get_backend("arb", 30)
+    with A.local():
+        assert A.sign(flint.arb(0, 1)).contains(-1) and A.sign(flint.arb(0, 1)).contains(1)
+        assert A.power(flint.arb(0, 1), 2).contains(1) and A.power(flint.arb(0, 1), -1).is_finite() is False
+        assert A.min(flint.arb(1), flint.arb(2)) == 1 and A.max(flint.arb(1), flint.arb(2)) == 2
+    assert get_backend("exact").besseli(sympy.Rational(1, 2), 1) == sympy.besseli(sympy.Rational(1, 2), 1)

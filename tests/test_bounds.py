@@ -7,18 +7,17 @@ import sympy
 
 import spherical_approx as sa
 from spherical_approx.bounds import (
-    bessel_tail,
     delta_net_parameters,
     discretisation_bound,
     packing_constant,
     paper_rate_exponent,
-    prove_cap_inequality,
-    prove_gap_inequality,
     quadrature_lipschitz_bound,
     quadrature_parameters,
     smoothing_bound,
 )
+from spherical_approx.inequalities import prove_cap_inequality, prove_gap_inequality
 from spherical_approx.kernels import smooth, softmax_multipliers
+from spherical_approx.tails import bessel_tail
 
 
 def test_paper_exponent():
@@ -86,7 +85,7 @@ def test_bessel_tail_against_mpmath_and_arb():
 
 def test_cached_bessel_tails_agree_with_direct_sums():
     # bessel_tail reads a cached table of all tails per (m, lam); the far tails are summed from K
-    from spherical_approx.bounds import _float_tail_from, _float_tails
+    from spherical_approx.tails import _float_tail_from, _float_tails
 
     for m, lam in [(1, 0.3), (2, 30.0), (3, 2500.0), (2, 1.2e5)]:
         tails, rest = _float_tails(m, lam)

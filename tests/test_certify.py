@@ -107,9 +107,9 @@ def test_s2_bound_holds_at_every_sampled_point_of_each_box(quad_s2):
     # the box bounds (all three forms) against the true error at points inside each box
     import flint
 
+    from spherical_approx.boxes import box_to_balls
     from spherical_approx.certify import _Enclosures
-    from spherical_approx.constructions import Target
-    from spherical_approx.continuity import _box_to_balls
+    from spherical_approx.targets import Target
 
     f, a = quad_s2
     pre = a.prefix
@@ -122,8 +122,8 @@ def test_s2_bound_holds_at_every_sampled_point_of_each_box(quad_s2):
             half = 10 ** rng.uniform(-3, -1)
             centre = rng.uniform(-1 + half, 1 - half, 2)
             lo, hi = centre - half, centre + half
-            coords, _ = _box_to_balls(axis, sign, lo, hi)
-            mid, _ = _box_to_balls(axis, sign, centre, centre)
+            coords, _ = box_to_balls(axis, sign, lo, hi)
+            mid, _ = box_to_balls(axis, sign, centre, centre)
             up, low, _, near = enc.box(coords, mid)
             # the near keys of a box, passed as candidates, give the same bound on a half
             v = rng.uniform(lo, hi, (200, 2))
@@ -138,9 +138,9 @@ def test_s2_bound_holds_at_every_sampled_point_of_each_box(quad_s2):
 def test_candidates_from_a_parent_give_a_valid_bound(quad_s2):
     import flint
 
+    from spherical_approx.boxes import box_to_balls, split_box
     from spherical_approx.certify import _Enclosures
-    from spherical_approx.constructions import Target
-    from spherical_approx.continuity import _box_to_balls, _split_box
+    from spherical_approx.targets import Target
 
     f, a = quad_s2
     pre = a.prefix
@@ -148,14 +148,14 @@ def test_candidates_from_a_parent_give_a_valid_bound(quad_s2):
     box = (2, 1.0, np.array([0.2, -0.1]), np.array([0.3, 0.0]))
     with flint.ctx.workprec(64):
         def bound(b, cand=None):
-            coords, _ = _box_to_balls(*b)
+            coords, _ = box_to_balls(*b)
             mid = (b[2] + b[3]) / 2
-            centre, _ = _box_to_balls(b[0], b[1], mid, mid)
+            centre, _ = box_to_balls(b[0], b[1], mid, mid)
             return enc.box(coords, centre, cand)
 
         *_, near = bound(box)
         assert len(near) < enc.N
-        for half in _split_box(box):
+        for half in split_box(box):
             full, inherited = bound(half), bound(half, near)
             # the same near keys are found; the bound is the same up to the far-count term
             assert set(inherited[3]) == set(full[3])

@@ -13,11 +13,11 @@ from spherical_approx.harmonics import (
     harmonic_basis,
     harmonic_dimension,
     harmonic_labels,
-    sphere_symbols,
     zonal_kernel,
 )
 from spherical_approx.quadrature import quadrature_rule
 from spherical_approx.sphere import sample_uniform, sphere_area
+from spherical_approx.targets import sphere_symbols
 from spherical_approx.testing import arb_contains, exact_sphere_integral, random_polynomial
 
 

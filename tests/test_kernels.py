@@ -104,7 +104,7 @@ def test_multiplier_backends_agree():
     arb = softmax_multipliers(3, 12.5, 8, backend="arb", dps=40)
     for n in range(9):
         assert abs(f[n] - float(mp[n])) < 1e-15
-        assert (arb[n].overlaps(sa.get_backend("arb").from_float(float(mp[n])))
+        assert (arb[n].overlaps(sa.get_backend("arb").convert(float(mp[n])))
                 or abs(float(arb[n].mid()) - float(mp[n])) < 1e-30)
     ex = softmax_multipliers(2, sympy.Integer(10), 1, backend="exact")[1]
     assert abs(float(ex) - (1 / math.tanh(10) - 0.1)) < 1e-15

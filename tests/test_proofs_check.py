@@ -72,13 +72,13 @@ BREAKS = [
 ]
 
 
-def _shifted_order_logs(nu, nmax, lam, _real=sa.kernels._log_ive_orders):
+def _shifted_order_logs(nu, nmax, lam, _real=sa.kernels.log_ive_orders):
     return _real(nu + 1, nmax, lam)  # the wrong Bessel order
 
 
 _real_packing = sa.bounds.packing_constant
 BREAKS += [
-    ("kernels.multipliers", "spherical_approx.kernels._log_ive_orders", _shifted_order_logs),
+    ("kernels.multipliers", "spherical_approx.kernels.log_ive_orders", _shifted_order_logs),
     ("delta_net.packing", "spherical_approx.bounds.packing_constant", lambda m, *a, **k: 0.99 * _real_packing(m)),
     ("bounds.discretisation", "proofs_check.checks.kernels.discretisation_bound",
      lambda *a, **k: 1e-4 * sa.bounds.discretisation_bound(*a, **k)),

@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 import sympy
 
-from spherical_approx.harmonics import harmonic_basis, sphere_symbols
+from spherical_approx.harmonics import harmonic_basis
 from spherical_approx.quadrature import LEBEDEV_ORDERS, product_rule, quadrature_rule, rule_size
 from spherical_approx.sphere import sphere_area
+from spherical_approx.targets import sphere_symbols
 from spherical_approx.testing import exact_sphere_integral, random_polynomial
 
 

@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 
 import spherical_approx as sa
 from spherical_approx import limits
-from spherical_approx.bounds import delta_net_parameters, packing_constant, prove_inequality
+from spherical_approx.bounds import delta_net_parameters, packing_constant
 from spherical_approx.certify import certify_sup_error
 from spherical_approx.constructions import EpsNotMetError, NotAnalyticError, approximate, cauchy_majorants
 from spherical_approx.continuity import NotLipschitzError, lipschitz_bound
 from spherical_approx.heads import Prefix, UniversalHead
+from spherical_approx.inequalities import prove_inequality
 from spherical_approx.kernels import expected_modulus, funk_hecke_coefficients
 from spherical_approx.rounding import head_rounding_bound
 from spherical_approx.testing import run_soundness_case, soundness_cases
@@ -196,7 +197,8 @@ BAD = [
     (lambda: approximate(sympy.Abs(x0) + x1 * x2 * x3, 3, 1e-4, method="quadrature"), limits.InfeasibleError,
      "quadrature rule"),
     (lambda: delta_net_parameters(50, 1e-6, 1.0, 1.0), limits.InfeasibleError, "beyond float64"),
-    (lambda: packing_constant(700), limits.InfeasibleError, "overflows float64"),
+    (lambda: packing_constant(700), limits.InfeasibleError, "outside the range of float numbers"),
+    (lambda: packing_constant(560), limits.InfeasibleError, "A_\\(m-1\\) underflows"),
     (lambda: lipschitz_bound(sympy.Max(x0, x1), 1, max_boxes=0), ValueError, "max_boxes"),
     (lambda: limits.set_limits(max_elements=-1), ValueError, "max_elements must be > 0"),
 ]

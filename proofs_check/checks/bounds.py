@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from spherical_approx.bounds import (
-    delta_net_parameters,
-    paper_rate_exponent,
-    prove_cap_inequality,
-    prove_gap_inequality,
-    quadrature_parameters,
-)
+from spherical_approx.bounds import delta_net_parameters, paper_rate_exponent, quadrature_parameters
+from spherical_approx.inequalities import prove_cap_inequality, prove_gap_inequality
 
 from ..claims import Result, claim
 

@@ -168,7 +168,7 @@ class InnerFunction:
     # -- the superposition's inner part -----------------------------------------
     def shifted(self, X):
         """The arguments ``scale x_p + q a``: shape (k, 2T+1, T) for X of shape (k, T)."""
-        X = _check_sequences(X, self.T)
+        X = check_sequences(X, self.T)
         q = np.arange(2 * self.T + 1) * float(self.a)
         return np.clip(self.scale * X[:, None, :] + q[None, :, None], 0.0, 1.0)
 
@@ -204,7 +204,31 @@ class InnerFunction:
         return float((start[order][1:] - end[order][:-1]).min())
 
 
-def _check_sequences(X, T):
+def check_sequences(X, T):
+    """Input sequences as a float (k, T) array with entries in [0, 1].
+
+    Parameters
+    ----------
+    X : array_like
+        Shape (k, T), or (T,) for one sequence.
+    T : int
+        Sequence length.
+
+    Returns
+    -------
+    ndarray
+        The sequences, shape (k, T).
+
+    Raises
+    ------
+    ValueError
+        On a wrong shape, or entries that are not finite or lie outside [0, 1].
+
+    Examples
+    --------
+    >>> check_sequences([0.25, 0.5], 2)
+    array([[0.25, 0.5 ]])
+    """
     arr = np.asarray(X, dtype=float)
     if arr.ndim == 1:
         arr = arr[None, :]

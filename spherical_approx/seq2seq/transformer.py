@@ -27,7 +27,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from .._validate import check_int
-from .kolmogorov import OuterFunctions, _check_sequences
+from .kolmogorov import OuterFunctions, check_sequences
 
 #: score bonus of a prefix token for its own position (others are e^-M smaller)
 POSITION_MARGIN = 80.0
@@ -133,7 +133,7 @@ def pretrained_layers(T):
 
 def embed(X, T):
     """Token embeddings (B, T, D) of sequences X (B, T) in [0, 1]: value and position on S^1."""
-    X = _check_sequences(X, T)
+    X = check_sequences(X, T)
     L = Layout(T)
     theta = arc_angle(X, np.arange(T)[None, :], T)
     Z = np.zeros(X.shape + (L.width,))
@@ -286,7 +286,7 @@ def error_split(net, outer, F, X):
     where the last term collects the inner and mixing errors seen through the outer heads
     and the difference between the heads and the piecewise-linear chi.
     """
-    X = _check_sequences(X, net.T)
+    X = check_sequences(X, net.T)
     from .kolmogorov import evaluate_target
 
     L = net.layout

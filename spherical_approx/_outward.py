@@ -9,6 +9,8 @@ enclosures and float products with explicit margins. The proofs are in
 Examples
 --------
 >>> import numpy as np
+
+from .rounding import unit_roundoff
 >>> lo, hi = exp_bounds(np.array([-1.0, 0.0, 2.5]))
 >>> bool(np.all(lo <= np.exp([-1.0, 0.0, 2.5]))), bool(np.all(np.exp([-1.0, 0.0, 2.5]) <= hi))
 (True, True)
@@ -22,7 +24,9 @@ import functools
 
 import numpy as np
 
-U = 2.0**-53  # unit roundoff of float64
+from .rounding import unit_roundoff
+
+U = unit_roundoff(np.float64)  # 2^-53
 _BITS = 10  # bits per table: exp(x_q) = E0[int] E1[j 2^-10] E2[k 2^-20] E3[l 2^-30] E4[i 2^-40]
 _LEVELS = 4
 _STEP = 2.0 ** (-_LEVELS * _BITS)  # quantisation of the argument

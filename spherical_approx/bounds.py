@@ -266,19 +266,24 @@ class QuadratureParameters(AsDict):
     error_bound: float
 
 
-def _min_degree(m, lam, ok, start):
-    """Smallest D >= start with ok(D), by doubling then bisection (ok is monotone)."""
-    hi = max(start, 1)
+def _smallest_passing(ok, lo, hi, grow, midpoint, converged):
+    """The smallest x passing a monotone test ``ok``: grow ``hi`` until it passes
+    (``lo`` following it), then bisect ``[lo, hi]`` until ``converged(lo, hi)``."""
     while not ok(hi):
-        hi *= 2
-    lo = start - 1
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if mid >= start and ok(mid):
+        lo, hi = hi, grow(hi)
+    while not converged(lo, hi):
+        mid = midpoint(lo, hi)
+        if ok(mid):
             hi = mid
         else:
             lo = mid
     return hi
+
+
+def _min_degree(ok, start):
+    """Smallest integer D >= start with ok(D) (ok monotone in D): doubling, then bisection."""
+    return _smallest_passing(ok, start - 1, max(start, 1), lambda D: 2 * D, lambda lo, hi: (lo + hi) // 2,
+                             lambda lo, hi: hi - lo <= 1)
 
 
 def quadrature_parameters(m, eps, lipschitz=1.0, expansion=None):
@@ -306,7 +311,7 @@ def quadrature_parameters(m, eps, lipschitz=1.0, expansion=None):
         target_comp = (eps / (L * math.pi)) ** 2  # (pi/sqrt2) sqrt(2 c) = pi sqrt(c) <= eps/L
         lam = _solve_lambda(lambda lam: float(softmax_multipliers(m, lam, 1, one_minus=True)[1]) <= target_comp)
         comp = float(softmax_multipliers(m, lam, 1, one_minus=True)[1])
-        D = _min_degree(m, lam, lambda D: discretisation_bound(m, lam, D, 1) <= comp, 2)
+        D = _min_degree(lambda D: discretisation_bound(m, lam, D, 1) <= comp, 2)
         bound = quadrature_lipschitz_bound(m, lam, D, L)
         smooth_part = L * math.pi / math.sqrt(2) * math.sqrt(comp)
         return QuadratureParameters(m, eps, "lipschitz", lam, D, rule_size(m, D), smooth_part,
@@ -320,7 +325,7 @@ def quadrature_parameters(m, eps, lipschitz=1.0, expansion=None):
         return float(np.sum(c * weighted))
 
     lam = _solve_lambda(lambda lam: smoothing(lam) <= eps / 2)
-    D = _min_degree(m, lam, lambda D: discretisation_bound(m, lam, D, d, sup_p) <= eps / 2, d)
+    D = _min_degree(lambda D: discretisation_bound(m, lam, D, d, sup_p) <= eps / 2, d)
     s_part, d_part = smoothing(lam), discretisation_bound(m, lam, D, d, sup_p)
     return QuadratureParameters(m, eps, "polynomial", lam, D, rule_size(m, D), s_part, d_part, s_part + d_part)
 
@@ -349,16 +354,11 @@ def expansion_sup_bound(expansion):
 
 def _solve_lambda(ok, lo=1e-3, hi=1.0):
     """Smallest lam (to 0.1%) with ok(lam), for ok monotone in lam."""
-    while not ok(hi):
-        lo, hi = hi, hi * 2
-        if hi > 1e15:
+    def grow(lam):
+        if 2 * lam > 1e15:
             raise ValueError("no lam <= 1e15 meets the requested accuracy")
-    while hi / lo > 1.001:
-        mid = math.sqrt(lo * hi)
-        if ok(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
+        return 2 * lam
+
+    return _smallest_passing(ok, lo, hi, grow, lambda a, b: math.sqrt(a * b), lambda a, b: b / a <= 1.001)
 
 

@@ -47,10 +47,9 @@ from .sphere import check_delta_net_feasible, delta_net, sample_uniform
 from .targets import Target, coordinate_expr, sphere_symbols
 
 __all__ = ["approximate", "Approximation", "taylor_truncation", "cauchy_majorants", "METHODS",
-           "EpsNotMetError", "NotAnalyticError", "truncation_allowance", "TRUNCATION_MARGIN"]
+           "EpsNotMetError", "NotAnalyticError", "truncation_allowance", "TRUNCATION_MARGIN", "sampled_sup_error"]
 
 METHODS = ("delta_net", "quadrature", "spectral", "fitted")
-_U = np.finfo(float).eps / 2  # unit roundoff
 
 
 @dataclass
@@ -598,4 +597,3 @@ def sampled_sup_error(approx, target_f, m, samples=20000, seed=0, refine=True, c
     return best
 
 
-__all__ += ["sampled_sup_error"]

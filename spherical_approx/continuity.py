@@ -143,7 +143,6 @@ class ModulusEstimate:
     delta: float
     witness: tuple
     pairs_evaluated: int
-    kind: str = "lower bound (sampled)"
 
 
 def _pair_at(X, V, d):

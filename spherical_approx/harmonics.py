@@ -42,7 +42,7 @@ from ._validate import check_dimension, check_int, check_points
 from .arith import get_backend
 from .gegenbauer import zonal_polynomials
 from .limits import InfeasibleError, check_feasible
-from .sphere import monomial_integral, sphere_area
+from .sphere import polynomial_integral, sphere_area
 from .targets import Target, coordinate_expr, sphere_symbols
 
 __all__ = [
@@ -358,14 +358,6 @@ def _check_decomposition_feasible(degree, m):
                    advice="use HarmonicExpansion.from_function (quadrature, float64) for high degrees")
 
 
-def _poly_sphere_integral(p, gens):
-    """Exact ``int_{S^m} p d sigma`` for a sympy Poly p."""
-    total = sympy.Integer(0)
-    for monom, coeff in p.terms():
-        total += sympy.sympify(coeff) * monomial_integral(monom)
-    return total
-
-
 class HarmonicExpansion:
     """A (vector-valued) function on S^m given by its projections ``proj_n f``, n <= degree.
 
@@ -532,7 +524,7 @@ class HarmonicExpansion:
             return np.array([np.linalg.norm(self.coefficients(n)) for n in range(self.degree + 1)])
         out = []
         for comps in self._exact:
-            sq = sum(_poly_sphere_integral(sympy.Poly(c**2, *self._gens), self._gens) for c in comps)
+            sq = sum(polynomial_integral(sympy.Poly(c**2, *self._gens)) for c in comps)
             out.append(sympy.sqrt(sympy.nsimplify(sq)) if sq.is_Rational else sympy.sqrt(sq))
         return out
 

@@ -197,10 +197,10 @@ class UniversalHead:
         """
         content = np.asarray(content, dtype=float)
         prefix_tokens = np.asarray(prefix_tokens, dtype=float)
-        U = np.concatenate([prefix_tokens, content])
+        tokens = np.concatenate([prefix_tokens, content])
         Q = content @ self.W_Q.T
-        K = U @ self.W_K.T
-        V = U @ self.W_V.T
+        K = tokens @ self.W_K.T
+        V = tokens @ self.W_V.T
         mask = None
         if causal:
             T, N = content.shape[0], prefix_tokens.shape[0]

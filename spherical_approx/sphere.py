@@ -35,6 +35,7 @@ __all__ = [
     "sphere_area",
     "cap_area",
     "monomial_integral",
+    "polynomial_integral",
     "geodesic_distance",
     "sample_uniform",
     "to_hyperspherical",
@@ -134,6 +135,36 @@ def _(B: ExactBackend, m, radius):
     t = sympy.Symbol("t")
     integral = sympy.integrate(sympy.sin(t) ** (m - 1), (t, 0, r))
     return sympy.simplify(sphere_area(m - 1, backend=B) * integral)
+
+
+def polynomial_integral(poly, backend="exact", dps=None):
+    """Exact ``int_{S^m} p d sigma`` for a sympy ``Poly`` p in the m+1 coordinates.
+
+    Parameters
+    ----------
+    poly : sympy.Poly
+        A polynomial in m+1 generators (the coordinates of R^(m+1)).
+    backend, dps
+        As for :func:`monomial_integral`.
+
+    Returns
+    -------
+    number
+        The integral over S^m, term by term from :func:`monomial_integral`.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> x0, x1, x2 = sympy.symbols("x0:3")
+    >>> polynomial_integral(sympy.Poly(x0**2 + 1, x0, x1, x2))      # 4 pi / 3 + 4 pi
+    16*pi/3
+    """
+    import sympy
+
+    total = sympy.Integer(0)
+    for monom, coeff in poly.terms():
+        total += sympy.sympify(coeff) * monomial_integral(monom, backend, dps)
+    return total
 
 
 def monomial_integral(exponents, backend="exact", dps=None):

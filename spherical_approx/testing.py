@@ -21,7 +21,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from .sphere import monomial_integral
+from .sphere import polynomial_integral
 
 __all__ = [
     "check_against_oracle",
@@ -95,8 +95,7 @@ def _compositions(total, parts):
 def exact_sphere_integral(expr, m, variables=None):
     """Exact ``int_{S^m} p d sigma`` of a sympy polynomial p in x0..xm."""
     gens = variables or sympy.symbols(f"x0:{m + 1}", real=True)
-    poly = sympy.Poly(expr, *gens)
-    return sympy.Add(*[sympy.sympify(c) * monomial_integral(mon) for mon, c in poly.terms()])
+    return polynomial_integral(sympy.Poly(expr, *gens))
 
 
 def arb_contains(ball, value, tol=0) -> bool:

@@ -27,13 +27,12 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
                       "(pins the CPU build torch==2.13.0)") from exc
 
 from ._validate import UNIT_TOL
-from .heads import Prefix
+from .heads import BLOCK, Prefix
 from .rounding import INPUT_NORM_ULPS, head_rounding_bound
 
 __all__ = ["TorchPrefixedHead", "TorchPrefixTransformer"]
 
 #: Scores per chunk of queries in ``forward`` (as the numpy head's block).
-_CHUNK = 1 << 22
 
 
 class TorchPrefixedHead(torch.nn.Module):
@@ -85,12 +84,12 @@ class TorchPrefixedHead(torch.nn.Module):
 
     def forward_sequence(self, Z, causal=False):
         """Head outputs (B, T, d_out) for content token sequences Z (B, T, d)."""
-        B, T, _ = Z.shape
+        batch, T, _ = Z.shape
         N = self.prefix.shape[0]
-        U = torch.cat([self.prefix.unsqueeze(0).expand(B, N, self.d), Z], dim=1)
+        tokens = torch.cat([self.prefix.unsqueeze(0).expand(batch, N, self.d), Z], dim=1)
         q = (Z @ self.W_Q.T).unsqueeze(1)
-        k = (U @ self.W_K.T).unsqueeze(1)
-        v = (U @ self.W_V.T).unsqueeze(1)
+        k = (tokens @ self.W_K.T).unsqueeze(1)
+        v = (tokens @ self.W_V.T).unsqueeze(1)
         mask = None
         if causal:
             mask = torch.ones(T, N + T, dtype=torch.bool, device=Z.device)
@@ -138,7 +137,7 @@ class TorchPrefixedHead(torch.nn.Module):
         keys = self.prefix @ self.W_K.T  # (N, m+2): (kappa_i, b_i)
         vals = self.prefix @ self.W_V.T
         c = float(self.context_tokens)
-        rows = max(1, _CHUNK // max(keys.shape[0], 1))
+        rows = max(1, BLOCK // max(keys.shape[0], 1))
         outs = []
         for s in range(0, k, rows):
             S = q[s:s + rows] @ keys.T

@@ -1,6 +1,7 @@
 """Project-level checks: the package and its docs stand on their own."""
 
 import ast
+import importlib
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -60,3 +61,23 @@ def test_no_private_names_imported_across_modules():
                 found += [f"{path.name}:{node.lineno}: imports {a.name}" for a in node.names
                           if a.name.startswith("_") and not a.name.startswith("__")]
     assert not found, "\n".join(found)
+
+
+def test_each_public_module_has_one_all():
+    # one list of public names per library module, written once (no "__all__ +=" additions)
+    root = pathlib.Path(__file__).resolve().parents[1]
+    checked = 0
+    for path in sorted((root / "spherical_approx").rglob("*.py")):
+        if path.name.startswith("_") and path.name != "__init__.py":
+            continue  # private modules (_validate, _outward)
+        tree = ast.parse(path.read_text())
+        statements = [n for n in tree.body if isinstance(n, ast.Assign) and any(getattr(t, "id", None) == "__all__"
+                                                                                for t in n.targets)
+                      or isinstance(n, ast.AugAssign) and getattr(n.target, "id", None) == "__all__"]
+        assert len(statements) == 1 and isinstance(statements[0], ast.Assign), \
+            f"{path.name}: {len(statements)} __all__ statements"
+        module = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        missing = [n for n in ast.literal_eval(statements[0].value) if not hasattr(importlib.import_module(module), n)]
+        assert not missing, f"{module}.__all__ names {missing}, which it does not define"
+        checked += 1
+    assert checked >= 25

@@ -6,15 +6,7 @@ transformer of single-head layers whose matrices never depend on the target.
 """
 
 from .kolmogorov import InnerFunction, OuterFunctions, sprecher_outer
+from .transformer import PrefixTransformer, compile_transformer, embed, pretrained_layers, relative_content_attention
 
-__all__ = ["InnerFunction", "OuterFunctions", "sprecher_outer"]
-
-from .transformer import (  # noqa: E402
-    PrefixTransformer,
-    compile_transformer,
-    embed,
-    pretrained_layers,
-    relative_content_attention,
-)
-
-__all__ += ["PrefixTransformer", "compile_transformer", "embed", "pretrained_layers", "relative_content_attention"]
+__all__ = ["InnerFunction", "OuterFunctions", "sprecher_outer", "PrefixTransformer", "compile_transformer", "embed",
+           "pretrained_layers", "relative_content_attention"]

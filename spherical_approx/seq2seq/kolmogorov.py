@@ -27,6 +27,8 @@ import numpy as np
 
 from .._validate import check_int
 
+__all__ = ["InnerFunction", "check_sequences", "good_cubes", "OuterFunctions", "evaluate_target", "sprecher_outer"]
+
 _MAX_TABLE = 3_000_000  # float tables beyond this many nodes are refused (memory)
 
 

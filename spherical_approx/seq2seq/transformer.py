@@ -29,6 +29,9 @@ from scipy.special import logsumexp
 from .._validate import check_int
 from .kolmogorov import OuterFunctions, check_sequences
 
+__all__ = ["Layout", "Layer", "pretrained_layers", "embed", "arc_angle", "PrefixTransformer", "inner_prefix",
+           "outer_prefix", "compile_transformer", "relative_content_attention", "error_split", "grid"]
+
 #: score bonus of a prefix token for its own position (others are e^-M smaller)
 POSITION_MARGIN = 80.0
 #: bias added to every prefix score so content tokens (score 0) weigh <= T e^-BIAS

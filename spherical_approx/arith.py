@@ -340,22 +340,53 @@ class ExactBackend(Backend):
     def pi(self):
         return sympy.pi
 
-    sqrt = staticmethod(sympy.sqrt)
-    exp = staticmethod(sympy.exp)
-    log = staticmethod(sympy.log)
-    cos = staticmethod(sympy.cos)
-    sin = staticmethod(sympy.sin)
-    tan = staticmethod(sympy.tan)
-    atan = staticmethod(sympy.atan)
-    sinh = staticmethod(sympy.sinh)
-    cosh = staticmethod(sympy.cosh)
-    tanh = staticmethod(sympy.tanh)
-    abs = staticmethod(sympy.Abs)
-    sign = staticmethod(sympy.sign)
-    min = staticmethod(sympy.Min)
-    max = staticmethod(sympy.Max)
-    gamma = staticmethod(sympy.gamma)
-    loggamma = staticmethod(sympy.loggamma)
+    def sqrt(self, x):
+        return sympy.sqrt(x)
+
+    def exp(self, x):
+        return sympy.exp(x)
+
+    def log(self, x):
+        return sympy.log(x)
+
+    def cos(self, x):
+        return sympy.cos(x)
+
+    def sin(self, x):
+        return sympy.sin(x)
+
+    def tan(self, x):
+        return sympy.tan(x)
+
+    def atan(self, x):
+        return sympy.atan(x)
+
+    def sinh(self, x):
+        return sympy.sinh(x)
+
+    def cosh(self, x):
+        return sympy.cosh(x)
+
+    def tanh(self, x):
+        return sympy.tanh(x)
+
+    def abs(self, x):
+        return sympy.Abs(x)
+
+    def sign(self, x):
+        return sympy.sign(x)
+
+    def min(self, a, b):
+        return sympy.Min(a, b)
+
+    def max(self, a, b):
+        return sympy.Max(a, b)
+
+    def gamma(self, x):
+        return sympy.gamma(x)
+
+    def loggamma(self, x):
+        return sympy.loggamma(x)
 
     def betainc(self, a, b, x):
         return sympy.betainc_regularized(a, b, 0, x)
@@ -712,22 +743,53 @@ class FloatBackend(Backend):
     def pi(self):
         return math.pi
 
-    sqrt = staticmethod(np.sqrt)
-    exp = staticmethod(np.exp)
-    log = staticmethod(np.log)
-    cos = staticmethod(np.cos)
-    sin = staticmethod(np.sin)
-    tan = staticmethod(np.tan)
-    atan = staticmethod(np.arctan)
-    sinh = staticmethod(np.sinh)
-    cosh = staticmethod(np.cosh)
-    tanh = staticmethod(np.tanh)
-    abs = staticmethod(np.abs)
-    sign = staticmethod(np.sign)
-    min = staticmethod(np.minimum)
-    max = staticmethod(np.maximum)
-    gamma = staticmethod(sc.gamma)
-    loggamma = staticmethod(sc.gammaln)
+    def sqrt(self, x):
+        return np.sqrt(x)
+
+    def exp(self, x):
+        return np.exp(x)
+
+    def log(self, x):
+        return np.log(x)
+
+    def cos(self, x):
+        return np.cos(x)
+
+    def sin(self, x):
+        return np.sin(x)
+
+    def tan(self, x):
+        return np.tan(x)
+
+    def atan(self, x):
+        return np.arctan(x)
+
+    def sinh(self, x):
+        return np.sinh(x)
+
+    def cosh(self, x):
+        return np.cosh(x)
+
+    def tanh(self, x):
+        return np.tanh(x)
+
+    def abs(self, x):
+        return np.abs(x)
+
+    def sign(self, x):
+        return np.sign(x)
+
+    def min(self, a, b):
+        return np.minimum(a, b)
+
+    def max(self, a, b):
+        return np.maximum(a, b)
+
+    def gamma(self, x):
+        return sc.gamma(x)
+
+    def loggamma(self, x):
+        return sc.gammaln(x)
 
     def betainc(self, a, b, x):
         return sc.betainc(a, b, x)

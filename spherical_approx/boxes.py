@@ -90,7 +90,7 @@ def face_boxes(m):
 
 
 def box_to_balls(axis, sign, lo, hi):
-    """arb enclosure of {u/|u| : u = (sign at axis, v), v in [lo, hi]} and its centre point."""
+    """arb enclosure of ``{u/|u| : u = (sign at axis, v), v in [lo, hi]}`` and its centre point."""
     import flint
 
     v = [flint.arb((a + b) / 2, (b - a) / 2) for a, b in zip(lo, hi)]
@@ -169,7 +169,7 @@ def mean_value_enclosure(expr, gens):
 
     The mean-value form is valid because the box is convex; its overestimate is
     second order in the box width, which naive evaluation (first order, and hit by
-    cancellations such as |grad|^2 - <x, grad>^2) cannot reach.
+    cancellations such as ``|grad|^2 - <x, grad>^2``) cannot reach.
     """
     import flint
 

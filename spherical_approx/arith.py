@@ -132,24 +132,71 @@ class Backend:
         return dps_to_bits(self.dps)
 
     def local(self):
-        """Context manager that sets this backend's working precision locally."""
+        """Context manager that sets this backend's working precision locally.
+
+        Returns
+        -------
+        context manager
+            Sets the working precision on entry and restores it on exit.
+        """
         return contextlib.nullcontext()
 
     def finish(self, x):
-        """Final form of a result: Python ``float`` for scalar float64 results."""
+        """Final form of a result: Python ``float`` for scalar float64 results.
+
+        Parameters
+        ----------
+        x : number
+            The argument, a number of this backend.
+
+        Returns
+        -------
+        number or ndarray
+            The result as returned to the user.
+        """
         return x
 
     def simplify(self, x):
-        """Tidy a final exact result (sympy's ``simplify``); the identity elsewhere."""
+        """Tidy a final exact result (sympy's ``simplify``); the identity elsewhere.
+
+        Parameters
+        ----------
+        x : number
+            The argument, a number of this backend.
+
+        Returns
+        -------
+        number
+            The simplified (exact) or finished (inexact) result.
+        """
         return self.finish(x)
 
     def expand(self, x):
-        """Expand exact polynomial results entrywise (``sympy.expand``); the identity elsewhere."""
+        """Expand exact polynomial results entrywise (``sympy.expand``); the identity elsewhere.
+
+        Parameters
+        ----------
+        x : number
+            The argument, a number of this backend.
+
+        Returns
+        -------
+        number or ndarray
+            ``x``, expanded where exact.
+        """
         return x
 
     # conversions
     def rational(self, p, q=1):
-        """The number ``p/q`` for integers or exact rationals ``p``, ``q``."""
+        """The number ``p/q`` for integers or exact rationals ``p``, ``q``.
+
+        Parameters
+        ----------
+        p : int or exact rational
+            Numerator.
+        q : int or exact rational
+            Denominator, nonzero.
+        """
         raise NotImplementedError
 
     def convert(self, x):
@@ -158,6 +205,16 @@ class Backend:
         Exact rationals (int, Fraction, sympy Rational, rational strings, numpy
         integers) convert exactly; a float converts to its exact binary value
         (rounded once for "float"); a number of this backend is returned as is.
+
+        Parameters
+        ----------
+        x : number
+            The argument, a number of this backend.
+
+        Returns
+        -------
+        number
+            ``x`` in this backend.
         """
         if isinstance(x, (float, np.floating)):
             return self._from_float(float(x))
@@ -176,7 +233,18 @@ class Backend:
         return False
 
     def convert_array(self, t):
-        """A scalar or array argument in this backend's ring (object arrays of numbers)."""
+        """A scalar or array argument in this backend's ring (object arrays of numbers).
+
+        Parameters
+        ----------
+        t : number or array_like
+            A scalar or an array of numbers.
+
+        Returns
+        -------
+        number or ndarray
+            The converted scalar, or an array of converted numbers.
+        """
         if isinstance(t, (list, tuple, np.ndarray)):
             return np.frompyfunc(self.convert, 1, 1)(np.asarray(t, dtype=object))
         return self.convert(t)
@@ -186,6 +254,18 @@ class Backend:
 
         Rows must be unit vectors within :data:`UNIT_TOL` (checked in float64);
         symbolic points (exact backend) are taken as given.
+
+        Parameters
+        ----------
+        X : array_like
+            Points of S^m as rows, shape (k, m+1).
+        m : int
+            Sphere dimension, m >= 1.
+
+        Returns
+        -------
+        ndarray
+            Shape (k, m+1), of this backend's numbers (float64 for "float").
         """
         arr = np.asarray(X, dtype=object)
         if arr.ndim == 1:
@@ -200,30 +280,100 @@ class Backend:
         return arr
 
     def to_float(self, x):
-        """Nearest float64 (midpoint for balls); arrays of numbers become float arrays."""
+        """Nearest float64 (midpoint for balls); arrays of numbers become float arrays.
+
+        Parameters
+        ----------
+        x : number
+            The argument, a number of this backend.
+        """
         raise NotImplementedError
 
     def to_sympy(self, x):
-        """x as a sympy number (floats and mpf at their precision); balls are refused."""
+        """x as a sympy number (floats and mpf at their precision); balls are refused.
+
+        Parameters
+        ----------
+        x : number
+            The argument, a number of this backend.
+
+        Returns
+        -------
+        sympy number
+            ``x`` as a sympy number.
+        """
         return sympy.sympify(x)
 
     def is_finite(self, x):
-        """True when the (scalar) number x is finite."""
+        """True when the (scalar) number x is finite.
+
+        Parameters
+        ----------
+        x : number
+            The argument, a number of this backend.
+
+        Returns
+        -------
+        bool
+            Whether x is finite.
+        """
         return math.isfinite(self.to_float(x))
 
     def stack(self, values):
-        """A list of values of a recurrence as returned to the user (a list; float: one array)."""
+        """A list of values of a recurrence as returned to the user (a list; float: one array).
+
+        Parameters
+        ----------
+        values : list
+            The values ``P_0..P_n`` of a recurrence.
+
+        Returns
+        -------
+        list or ndarray
+            The list, or for "float" one array of shape (n+1, ...).
+        """
         return values
 
     def tightened(self, compute, is_tight, extra, max_extra):
         """``compute(self)``; the arb backend retries with ``extra`` more digits
-        (doubling, up to ``max_extra``) until ``is_tight(values, dps)``."""
+        (doubling, up to ``max_extra``) until ``is_tight(values, dps)``.
+
+        Parameters
+        ----------
+        compute : callable
+            ``compute(backend)`` returns the values.
+        is_tight : callable
+            ``is_tight(values, dps)`` says whether they are tight enough.
+        extra : int
+            Extra digits for the first retry.
+        max_extra : int
+            Largest number of extra digits tried.
+
+        Returns
+        -------
+        list
+            The values of the last computation.
+        """
         return compute(self)
 
     def in_logs_if(self, large, direct, in_logs):
         """``in_logs()`` when ``large`` (past where Gamma and powers overflow float64), else ``direct()``.
 
         Exact arithmetic never overflows and always takes ``direct()``.
+
+        Parameters
+        ----------
+        large : bool
+            Whether the arguments are past the float64 range of the direct form.
+        direct : callable
+            The direct form, called without arguments.
+        in_logs : callable
+            The same value computed through logarithms.
+
+        Returns
+        -------
+        number
+            The value of the form chosen.
         """
         return in_logs() if large else direct()
 
@@ -274,26 +424,76 @@ class Backend:
         return a if a >= b else b
 
     def power(self, x, k):
-        """``x**k`` for an integer k."""
+        """``x**k`` for an integer k.
+
+        Parameters
+        ----------
+        x : number
+            The argument, a number of this backend.
+        k : int
+            The exponent (negative: a reciprocal).
+
+        Returns
+        -------
+        number
+            ``x**k``.
+        """
         return x**k if k >= 0 else 1 / x ** (-k)
 
     def real_power(self, x, y):
-        """``x**y`` for a non-integer exponent."""
+        """``x**y`` for a non-integer exponent.
+
+        Parameters
+        ----------
+        x : number
+            The argument, a number of this backend.
+        y : number
+            The exponent.
+
+        Returns
+        -------
+        number
+            ``x**y`` (principal branch).
+        """
         return x**y
 
     def gamma(self, x):
         raise NotImplementedError
 
     def loggamma(self, x):
-        """``log Gamma(x)`` for x > 0."""
+        """``log Gamma(x)`` for x > 0.
+
+        Parameters
+        ----------
+        x : number
+            The argument, a number of this backend.
+        """
         raise NotImplementedError
 
     def betainc(self, a, b, x):
-        """Regularised incomplete beta function I_x(a, b)."""
+        """Regularised incomplete beta function I_x(a, b).
+
+        Parameters
+        ----------
+        a : number
+            First shape parameter, > 0.
+        b : number
+            Second shape parameter, > 0.
+        x : number
+            The argument, a number of this backend.
+        """
         raise NotImplementedError
 
     def besseli(self, order, x):
-        """Modified Bessel function ``I_order(x)``."""
+        """Modified Bessel function ``I_order(x)``.
+
+        Parameters
+        ----------
+        order : number
+            The order of the Bessel function.
+        x : number
+            The argument, a number of this backend.
+        """
         raise NotImplementedError
 
     def __repr__(self):
@@ -318,7 +518,18 @@ class ExactBackend(Backend):
         return sympy.Rational(p) / sympy.Rational(q)
 
     def convert(self, x):
-        """Any sympy-convertible value (symbols included); floats exactly."""
+        """Any sympy-convertible value (symbols included); floats exactly.
+
+        Parameters
+        ----------
+        x : number
+            The argument, a number of this backend.
+
+        Returns
+        -------
+        sympy expression
+            ``x`` as a sympy object.
+        """
         if isinstance(x, (float, np.floating)):
             return self._from_float(float(x))
         return sympy.sympify(x)
@@ -477,7 +688,13 @@ class MpBackend(Backend):
 
 
 class ArbBackend(Backend):
-    """python-flint ``arb`` balls: every result contains the exact value."""
+    """python-flint ``arb`` balls: every result contains the exact value.
+
+    Parameters
+    ----------
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+    """
 
     name = "arb"
 
@@ -497,7 +714,13 @@ class ArbBackend(Backend):
         return flint.ctx.workprec(self.prec)
 
     def complex_balls(self):
-        """The same precision over acb balls, with functions guarded for analyticity."""
+        """The same precision over acb balls, with functions guarded for analyticity.
+
+        Returns
+        -------
+        AcbBackend
+            The acb backend at this backend's dps.
+        """
         return _make("acb", self.dps)
 
     def rational(self, p, q=1):
@@ -633,6 +856,11 @@ class AcbBackend(ArbBackend):
     there, which Cauchy estimates and rigorous contour integration rely on.
     Functions that are not analytic at all (Abs, sign, Min, Max, ...) are
     refused by :func:`compile_expression` before they are reached.
+
+    Parameters
+    ----------
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
     """
 
     name = "acb"
@@ -827,6 +1055,11 @@ def get_backend(backend="float", dps=None) -> Backend:
     dps : int, optional
         Decimal digits for "mp" and "arb" (default :data:`DEFAULT_DPS`);
         ignored by "exact" and "float".
+
+    Returns
+    -------
+    Backend
+        The backend (cached: equal arguments give the same object).
 
     Raises
     ------

@@ -23,7 +23,20 @@ _TINY = 1e-280
 
 
 def hankel_regime(v, x):
-    """True where the Hankel expansion of ive(v, x) converges to double precision."""
+    """True where the Hankel expansion of ive(v, x) converges to double precision.
+
+    Parameters
+    ----------
+    v : float or ndarray
+        Orders.
+    x : float
+        The argument, > 0.
+
+    Returns
+    -------
+    ndarray of bool
+        Where the expansion is accurate.
+    """
     return np.asarray(x >= 8.0 * np.asarray(v, dtype=float) ** 2 + 50.0)
 
 
@@ -34,6 +47,18 @@ def hankel_deficit(v, x):
     ``a_k = prod_{j<=k} (4v^2 - (2j-1)^2) / (k! 8^k)`` [classical]; for
     ``x >= 8 v^2 + 50`` the terms fall by 1/16 or faster until far beyond
     k = 40, so the sum is accurate to rounding. Vectorised over v.
+
+    Parameters
+    ----------
+    v : float or ndarray
+        Orders.
+    x : float
+        The argument, > 0.
+
+    Returns
+    -------
+    float or ndarray
+        ``D`` for each order.
     """
     mu = 4.0 * np.asarray(v, dtype=float) ** 2
     term = np.ones_like(mu)
@@ -78,7 +103,22 @@ def _log_ive(orders, x):
 
 
 def log_bessel_i(nu, nmax, lam):
-    """``log I_(nu+n)(lam)`` for n = 0..nmax in float64 (see :func:`log_ive_orders`)."""
+    """``log I_(nu+n)(lam)`` for n = 0..nmax in float64 (see :func:`log_ive_orders`).
+
+    Parameters
+    ----------
+    nu : float
+        The first order, >= 0.
+    nmax : int
+        Highest degree, >= 0.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+
+    Returns
+    -------
+    ndarray
+        ``log I_(nu+n)(lam)``, n = 0..nmax.
+    """
     return log_ive_orders(nu, nmax, lam) + lam
 
 
@@ -91,6 +131,20 @@ def log_ive_orders(nu, nmax, lam):
     ``r_(v-1) = 1/(2v/lam + r_v)``, which is stable there (the ratios are small,
     so errors are damped). Kept in the scaled form so that differences of these
     logarithms do not lose digits to the size of lam.
+
+    Parameters
+    ----------
+    nu : float
+        The first order, >= 0.
+    nmax : int
+        Highest degree, >= 0.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+
+    Returns
+    -------
+    ndarray
+        ``log ive(nu+n, lam)``, n = 0..nmax.
     """
     out = _log_ive(nu + np.arange(nmax + 1), lam)
     good = np.isfinite(out)

@@ -54,6 +54,16 @@ def paper_rate_exponent(m):
 
     The constant in the O is not known explicitly (it depends on the target).
 
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+
+    Returns
+    -------
+    int
+        ``4m^2 + 14m + 10``.
+
     Examples
     --------
     >>> [paper_rate_exponent(m) for m in (1, 2, 3)]
@@ -69,6 +79,25 @@ def paper_rate_exponent(m):
 def packing_constant(m, backend="float", dps=None):
     """[third-party] ``C_m = 2 m pi^(m-1) A_m / A_(m-1)``, so that a maximal
     delta-separated set has ``N <= C_m delta^-m`` (C_1 = 2 pi).
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    number
+        ``C_m`` in the backend's number type.
+
+    See Also
+    --------
+    delta_net_parameters : Where C_m enters.
+    spherical_approx.inequalities.prove_cap_inequality : Its rigorous proof.
 
     Examples
     --------
@@ -92,7 +121,41 @@ def packing_constant(m, backend="float", dps=None):
 
 @dataclass(frozen=True)
 class DeltaNetParameters(AsDict):
-    """[third-party] Parameters and bound of the delta-net construction (docs/theory/bounds.rst)."""
+    """[third-party] Parameters and bound of the delta-net construction (docs/theory/bounds.rst).
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    eps : float
+        Target accuracy (sup error) > 0.
+    lipschitz : float
+        Geodesic Lipschitz constant of the target.
+    sup_norm : float
+        Bound on ``sup |f|``.
+    context_tokens : int
+        Content tokens each query attends to (the query's own included).
+    delta : float
+        Geodesic distance, > 0.
+    packing_constant : float
+        ``C_m``.
+    N_bound : float
+        The packing bound ``C_m delta^-m`` on the net size.
+    N : int
+        The net size used.
+    lambda_loc : float
+        Inverse temperature that localises the attention to delta.
+    lambda_ctx : float
+        Inverse temperature that suppresses the content tokens.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+    near_term : float
+        The error contributed by the keys within delta.
+    context_term : float
+        The error contributed by the content tokens.
+    error_bound : float
+        The total proven error bound.
+    """
 
     m: int
     eps: float
@@ -133,6 +196,17 @@ def delta_net_parameters(m, eps, lipschitz, sup_norm, context_tokens=1, N=None):
         The size of the net actually used (default: the bound C_m delta^-m,
         rounded down).
 
+    Returns
+    -------
+    DeltaNetParameters
+        The parameters and the error bound.
+
+    See Also
+    --------
+    packing_constant : The constant C_m of the net size bound.
+    spherical_approx.inequalities.prove_cap_inequality : The cap inequality behind it.
+    quadrature_parameters : The quadrature construction's parameters.
+
     Examples
     --------
     >>> p = delta_net_parameters(2, 0.05, 1.0, 1.0)
@@ -169,7 +243,23 @@ def delta_net_parameters(m, eps, lipschitz, sup_norm, context_tokens=1, N=None):
 
 @dataclass(frozen=True)
 class SmoothingBound(AsDict):
-    """[toolkit] Bounds on ``sup |S_lam f - f|`` for an L-Lipschitz f (or a given modulus)."""
+    """[toolkit] Bounds on ``sup |S_lam f - f|`` for an L-Lipschitz f (or a given modulus).
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+    lipschitz : float
+        Geodesic Lipschitz constant of the target.
+    expected_distance : float
+        ``E[Theta]`` under the distance law.
+    bound_expected : float
+        ``L E[Theta]``.
+    bound_closed_form : float
+        ``L (pi/sqrt 2) sqrt(1 - a_1(lam))``.
+    """
 
     m: int
     lam: float
@@ -187,6 +277,22 @@ def smoothing_bound(m, lam, lipschitz=1.0, omega=None):
     omega : callable, optional
         A modulus of continuity of f on [0, pi]; if given, ``bound_expected`` is
         ``E[omega(Theta)]``, else ``L E[Theta]``.
+    m : int
+        Sphere dimension, m >= 1.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+    lipschitz : float
+        Geodesic Lipschitz constant of the target.
+
+    Returns
+    -------
+    SmoothingBound
+        The bounds.
+
+    See Also
+    --------
+    quadrature_lipschitz_bound : The same bound plus the discretisation term.
+    spherical_approx.kernels.expected_modulus : E[omega(Theta)] for any modulus.
 
     Examples
     --------
@@ -211,6 +317,32 @@ def discretisation_bound(m, lam, rule_degree, poly_degree, sup_norm=1.0, backend
     h is the quadrature-vMF head's prefix part for a rule exact to degree D =
     ``rule_degree`` and a polynomial p of degree d = ``poly_degree <= D``.
     Returns ``inf`` when ``2 tau_D >= mu_0`` (the rule is too coarse for lam).
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+    rule_degree : int
+        Exactness D of the quadrature rule.
+    poly_degree : int
+        Degree d of the polynomial p.
+    sup_norm : float
+        Bound on ``||p||``.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+
+    Returns
+    -------
+    float or flint.arb
+        The bound (inf when ``2 tau_D >= mu_0``).
+
+    See Also
+    --------
+    spherical_approx.tails.bessel_tail : The tails tau_K it is built from.
+    quadrature_lipschitz_bound : The bound for a Lipschitz target.
+    quadrature_parameters : Choosing lam and D.
 
     Examples
     --------
@@ -238,6 +370,28 @@ def quadrature_lipschitz_bound(m, lam, rule_degree, lipschitz=1.0):
     ``sup |h - f| <= L (pi/sqrt 2) sqrt(1 - a_1(lam) + eta_D)`` with
     ``eta_D = discretisation_bound(m, lam, D, 1)`` (proof: docs/theory/bounds).
 
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+    rule_degree : int
+        Exactness D of the quadrature rule.
+    lipschitz : float
+        Geodesic Lipschitz constant of the target.
+
+    Returns
+    -------
+    float
+        The bound.
+
+    See Also
+    --------
+    smoothing_bound : The smoothing term alone.
+    discretisation_bound : The discretisation term.
+    quadrature_parameters : Choosing lam and D from these bounds.
+
     Examples
     --------
     >>> round(quadrature_lipschitz_bound(2, 1e3, 300), 4)   # eta_300 ~ 3e-16: the smoothing term
@@ -253,7 +407,29 @@ def quadrature_lipschitz_bound(m, lam, rule_degree, lipschitz=1.0):
 
 @dataclass(frozen=True)
 class QuadratureParameters(AsDict):
-    """[toolkit] Parameters of the quadrature-vMF construction chosen from eps."""
+    """[toolkit] Parameters of the quadrature-vMF construction chosen from eps.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    eps : float
+        Target accuracy (sup error) > 0.
+    target : str
+        "lipschitz" or "polynomial".
+    lam : float
+        Softmax inverse temperature lambda > 0.
+    degree : int
+        Polynomial degree, >= 0.
+    N : int
+        Nodes of the rule (prefix length).
+    smoothing_part : float
+        Bound of ``|S_lam f - f|``.
+    discretisation_part : float
+        Bound of ``|h - S_lam f|``.
+    error_bound : float
+        Their sum.
+    """
 
     m: int
     eps: float
@@ -298,6 +474,27 @@ def quadrature_parameters(m, eps, lipschitz=1.0, expansion=None):
       on ``sup |S p - p|`` by the addition theorem), then the smallest D with
       the discretisation bound ``<= eps / 2`` (``||p||_inf`` bounded the same way).
 
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    eps : float
+        Target accuracy (sup error) > 0.
+    lipschitz : float
+        Geodesic Lipschitz constant of the target.
+    expansion : HarmonicExpansion, optional
+        For a polynomial target: its expansion.
+
+    Returns
+    -------
+    QuadratureParameters
+        lam, D, N and the error bound.
+
+    See Also
+    --------
+    quadrature_lipschitz_bound, discretisation_bound : The bounds it inverts.
+    delta_net_parameters : The delta-net construction's parameters.
+
     Examples
     --------
     >>> q = quadrature_parameters(2, 0.1)
@@ -340,6 +537,16 @@ def _sup_weights(expansion):
 
 def expansion_sup_bound(expansion):
     """[toolkit] ``||f||_inf <= sum_n sqrt(dim H_n / A_m) ||proj_n f||_2`` for a HarmonicExpansion.
+
+    Parameters
+    ----------
+    expansion : HarmonicExpansion
+        The function.
+
+    Returns
+    -------
+    float
+        The bound.
 
     Examples
     --------

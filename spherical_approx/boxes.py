@@ -53,7 +53,9 @@ def sqrt_nonnegative(x):
         return x.sqrt()
     # [0, sqrt(upper)] exactly: python-flint's nonnegative_part() rounds the radius to
     # 30 bits, which loosened certified Lipschitz constants by 1e-9 (relative)
-    return flint.arb(0).union(flint.arb(x.upper()).sqrt()) if x.upper() >= 0 else flint.arb(0)
+    upper = x.upper()
+    # (an undefined ball, upper NaN, must stay undefined: only a certainly negative one gives 0)
+    return flint.arb(0) if upper < 0 else flint.arb(0).union(flint.arb(upper).sqrt())
 
 
 def _square(x):
@@ -74,6 +76,21 @@ class CertifiedBound:
     ``upper`` is certified: the quantity is <= upper. ``lower`` is attained at
     ``witness``, so the quantity is >= lower (up to the float rounding of the
     witness point onto the sphere). ``boxes`` counts the boxes processed.
+
+    Parameters
+    ----------
+    upper : float
+        Certified upper bound of the quantity.
+    lower : float
+        Value attained at ``witness``.
+    witness : ndarray
+        A point of S^m where ``lower`` is attained.
+    boxes : int
+        Boxes processed.
+    quantity : str
+        What was bounded, in words.
+    notes : list of str
+        Remarks (a budget reached, ...).
     """
 
     upper: float
@@ -85,12 +102,40 @@ class CertifiedBound:
 
 
 def face_boxes(m):
-    """Initial cubed-sphere faces as (axis, sign, lo, hi) with lo/hi in [-1, 1]^m."""
+    """Initial cubed-sphere faces as (axis, sign, lo, hi) with lo/hi in [-1, 1]^m.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+
+    Returns
+    -------
+    list of tuple
+        The 2(m+1) faces as boxes ``(axis, sign, lo, hi)``.
+    """
     return [(axis, sign, np.full(m, -1.0), np.full(m, 1.0)) for axis in range(m + 1) for sign in (1, -1)]
 
 
 def box_to_balls(axis, sign, lo, hi):
-    """arb enclosure of ``{u/|u| : u = (sign at axis, v), v in [lo, hi]}`` and its centre point."""
+    """arb enclosure of ``{u/|u| : u = (sign at axis, v), v in [lo, hi]}`` and its centre point.
+
+    Parameters
+    ----------
+    axis : int
+        The coordinate fixed at ``sign`` on this cube face.
+    sign : int
+        +1 or -1.
+    lo : ndarray
+        Lower corner of the box in the face's other m coordinates.
+    hi : ndarray
+        Upper corner.
+
+    Returns
+    -------
+    tuple
+        (list of m+1 arb balls, the box centre as a unit float vector).
+    """
     import flint
 
     v = [flint.arb((a + b) / 2, (b - a) / 2) for a, b in zip(lo, hi)]
@@ -110,7 +155,18 @@ def box_to_balls(axis, sign, lo, hi):
 
 
 def split_box(box):
-    """The two halves of a cubed-sphere box across its longest side."""
+    """The two halves of a cubed-sphere box across its longest side.
+
+    Parameters
+    ----------
+    box : tuple
+        ``(axis, sign, lo, hi)``.
+
+    Returns
+    -------
+    tuple
+        The two halves.
+    """
     axis, sign, lo, hi = box
     j = int(np.argmax(hi - lo))
     mid = (lo[j] + hi[j]) / 2
@@ -120,7 +176,26 @@ def split_box(box):
 
 
 def branch_and_bound(value_fn, m, rtol, max_boxes, quantity):
-    """Maximise value_fn (arb in, arb out) over S^m by cubed-sphere branch and bound."""
+    """Maximise value_fn (arb in, arb out) over S^m by cubed-sphere branch and bound.
+
+    Parameters
+    ----------
+    value_fn : callable
+        Maps m+1 arb balls (a box) to an arb ball containing the function's values there.
+    m : int
+        Sphere dimension, m >= 1.
+    rtol : float
+        Stop when the upper bound is within rtol (relative) of the attained value.
+    max_boxes : int
+        Budget of boxes.
+    quantity : str
+        What is maximised, in words (for messages).
+
+    Returns
+    -------
+    CertifiedBound
+        The certified maximum and the best attained value.
+    """
     import flint
 
     check_positive(rtol, "rtol", allow_zero=True)
@@ -170,6 +245,19 @@ def mean_value_enclosure(expr, gens):
     The mean-value form is valid because the box is convex; its overestimate is
     second order in the box width, which naive evaluation (first order, and hit by
     cancellations such as ``|grad|^2 - <x, grad>^2``) cannot reach.
+
+    Parameters
+    ----------
+    expr : sympy expression
+        An expression in the coordinates x0..xm.
+    gens : tuple of sympy.Symbol
+        The coordinates.
+
+    Returns
+    -------
+    callable
+        ``enclose(coords)``: an arb ball containing expr over the box;
+        ``enclose.with_gradient`` also returns the partials.
     """
     import flint
 

@@ -62,6 +62,29 @@ _SIGNIFICANCE = (2.0, 4.0, 8.0, 16.0, _FAR_GAP)  # thresholds tried in the conve
 class Certificate:
     """Outcome of :func:`certify_sup_error`.
 
+    Parameters
+    ----------
+    status : str
+        "proved", "refuted" or "undecided".
+    eps : float
+        Target accuracy (sup error) > 0.
+    upper : float
+        Proven upper bound of the sup error.
+    lower : float
+        Error attained at ``witness``.
+    witness : ndarray or None
+        A point with error ``lower``.
+    boxes : int
+        Boxes processed.
+    key_evaluations : int
+        Key evaluations in the box bounds.
+    precision : int
+        Working precision in bits.
+    seconds : float
+        Wall time.
+    notes : list of str
+        Remarks.
+
     Attributes
     ----------
     status : {"proved", "refuted", "undecided"}
@@ -336,6 +359,10 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
     dps : int
         Working digits of the ball arithmetic (the default 9 is 64 bits, see
         :func:`spherical_approx.arith.dps_to_bits`).
+    lipschitz : float
+        Geodesic Lipschitz constant of the target.
+    progress : callable, optional
+        ``progress(boxes, upper, lower)`` is called as the search goes.
 
     Returns
     -------

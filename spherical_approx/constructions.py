@@ -66,6 +66,27 @@ class Approximation:
     evaluates large sharp prefixes on its truncated path, that path's a priori
     allowance (``parameters["truncation_allowance"]``). A "measured" kind is a
     sampled figure, not a bound.
+
+    Parameters
+    ----------
+    method : str
+        The construction.
+    m : int
+        Sphere dimension, m >= 1.
+    head : UniversalHead
+        The fixed matrices.
+    prefix : Prefix
+        The prefix tokens (keys, biases, values).
+    error_bound : float
+        Proven bound (inf when none applies).
+    bound_kind : str
+        What the bound is, with its provenance.
+    context_tokens : int
+        Content tokens each query attends to (the query's own included).
+    parameters : dict
+        The construction's parameters and the terms of the bound.
+    prediction : object, optional
+        The predicted function where one exists.
     """
 
     method: str
@@ -92,11 +113,28 @@ class Approximation:
 
     def evaluation_allowance(self, context_tokens=None):
         """Proven bound of ``|self(X) - exact head(X)|``: float64 rounding, plus the truncated
-        path's a priori allowance when ``__call__`` truncates by default."""
+        path's a priori allowance when ``__call__`` truncates by default.
+
+        Parameters
+        ----------
+        context_tokens : int
+            Content tokens each query attends to (the query's own included).
+
+        Returns
+        -------
+        float
+            The allowance.
+        """
         return sum(_evaluation_terms(self.prefix, self.context_tokens if context_tokens is None else context_tokens))
 
     def prefix_tokens(self):
-        """Prefix tokens (N, d) in the universal head's token layout (a read-only copy)."""
+        """Prefix tokens (N, d) in the universal head's token layout (a read-only copy).
+
+        Returns
+        -------
+        ndarray
+            Shape (N, d).
+        """
         return self.head.prefix_tokens(self.prefix)
 
     def to_torch(self, dtype=None, device=None):
@@ -106,6 +144,18 @@ class Approximation:
         the module's precision in place of float64's (float32 rounds keys, biases,
         values and queries to single precision too); a ``UserWarning`` says so when
         that bound is above the eps the head was built for.
+
+        Parameters
+        ----------
+        dtype : torch.dtype, optional
+            Floating type of the module (float64 by default).
+        device : torch.device or str, optional
+            Where the module's tensors live.
+
+        Returns
+        -------
+        TorchPrefixedHead
+            The module.
         """
         from .torch_heads import TorchPrefixedHead
 
@@ -142,6 +192,18 @@ def truncation_allowance(prefix, margin=TRUNCATION_MARGIN):
     ``N e^(-margin + (max b - min b) + s_err)``, ``s_err`` covering the float
     rounding of the scores and of the chord distances; the output moves by at most
     ``2 max|v|`` times that.
+
+    Parameters
+    ----------
+    prefix : Prefix
+        The prefix tokens (keys, biases, values).
+    margin : float
+        Keys more than ``margin`` below the best score are bounded instead of visited.
+
+    Returns
+    -------
+    float
+        The allowance.
     """
     u = unit_roundoff()
     lam = float(np.linalg.norm(prefix.keys, axis=1).max())
@@ -160,6 +222,13 @@ class EpsNotMetError(ValueError):
     """A construction's proven (or measured) error, rounding included, is above the requested eps.
 
     ``approximation`` holds the head that missed (for inspection, never as a result), or None.
+
+    Parameters
+    ----------
+    message : str
+        The explanation.
+    approximation : Approximation, optional
+        The head that missed eps.
     """
 
     def __init__(self, message, approximation=None):
@@ -386,6 +455,22 @@ def cauchy_majorants(expr, m, rhos=None, dps=14):
     ``M(rho) = inf``. ``Abs``, ``sign``, ``Max``, ``Min`` and unknown functions are
     not analytic: :class:`NotAnalyticError` names them.
 
+    Parameters
+    ----------
+    expr : sympy expression
+        An expression in the coordinates x0..xm.
+    m : int
+        Sphere dimension, m >= 1.
+    rhos : sequence of float, optional
+        The radii (default: 80 between 1.05 and 200).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    list of tuple
+        ``(rho, M(rho))`` pairs.
+
     Examples
     --------
     >>> x0, x1 = sympy.symbols("x0:2")
@@ -427,6 +512,17 @@ def taylor_truncation(expr, m, degree, majorants=None):
     for the Taylor coefficients of g, so
     ``|f(x) - p(x)| <= M rho^-(d+1) / (1 - 1/rho)`` for rho > 1, minimised over a
     grid of rho (see :func:`cauchy_majorants`).
+
+    Parameters
+    ----------
+    expr : sympy expression
+        An expression in the coordinates x0..xm.
+    m : int
+        Sphere dimension, m >= 1.
+    degree : int
+        Polynomial degree, >= 0.
+    majorants : list, optional
+        Precomputed :func:`cauchy_majorants`.
 
     Returns
     -------
@@ -576,6 +672,30 @@ def sampled_sup_error(approx, target_f, m, samples=20000, seed=0, refine=True, c
     """Sampled sup error of a head against f (dense sample plus local maximisation); a lower bound.
 
     The ``starts`` worst sample points are improved by a shrinking random local search.
+
+    Parameters
+    ----------
+    approx : Approximation or callable
+        The head.
+    target_f : target
+        As for :func:`approximate`.
+    m : int
+        Sphere dimension, m >= 1.
+    samples : int
+        Random points.
+    seed : int or numpy.random.Generator, optional
+        Random seed or generator.
+    refine : bool
+        Maximise locally from the worst points.
+    context_tokens : int
+        Content tokens each query attends to (the query's own included).
+    starts : int
+        Points the local maximisation starts from.
+
+    Returns
+    -------
+    float
+        The largest error found.
     """
     target = target_f if isinstance(target_f, Target) else Target(target_f, m)
     rng = np.random.default_rng(seed)

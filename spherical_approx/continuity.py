@@ -82,6 +82,18 @@ def lipschitz_form(expr, m):
     ``atan2``, ...) or that the certifier does not know; ``Max``/``Min`` are
     rewritten with ``Abs`` (kinks are fine, jumps are not).
 
+    Parameters
+    ----------
+    expr : sympy expression
+        An expression in the coordinates x0..xm.
+    m : int
+        Sphere dimension, m >= 1.
+
+    Returns
+    -------
+    sympy expression
+        The expression with Max and Min written through Abs.
+
     Examples
     --------
     >>> x0, x1 = sphere_symbols(1)
@@ -121,6 +133,20 @@ def arb_function(expr, symbols, complex_balls=False):
     input balls (see :func:`spherical_approx.arith.compile_expression`); call it
     at the working precision you want (``flint.ctx.workprec``).
 
+    Parameters
+    ----------
+    expr : sympy expression
+        An expression in the coordinates x0..xm.
+    symbols : sequence of sympy.Symbol
+        The arguments, in order.
+    complex_balls : bool
+        Compile for acb balls with analyticity guards.
+
+    Returns
+    -------
+    callable
+        The compiled function of balls.
+
     Examples
     --------
     >>> import flint, sympy
@@ -137,7 +163,19 @@ def arb_function(expr, symbols, complex_balls=False):
 
 @dataclass
 class ModulusEstimate:
-    """A sampled lower bound of omega(f, delta), with the pair that attains it."""
+    """A sampled lower bound of omega(f, delta), with the pair that attains it.
+
+    Parameters
+    ----------
+    value : float
+        The largest ``|f(x) - f(y)|`` found with ``d(x, y) <= delta``.
+    delta : float
+        Geodesic distance, > 0.
+    witness : tuple
+        The pair (x, y) attaining it.
+    pairs_evaluated : int
+        Pairs evaluated.
+    """
 
     value: float
     delta: float
@@ -169,6 +207,17 @@ def modulus_of_continuity(f, m, delta, samples=20000, refine=30, seed=0):
         (Euclidean norm of differences for vector output).
     m : int
     delta : float in (0, pi]
+    samples : int
+        Random pairs in the first pass.
+    refine : int
+        Rounds of local refinement of the best pairs.
+    seed : int or numpy.random.Generator, optional
+        Random seed or generator.
+
+    Returns
+    -------
+    ModulusEstimate
+        The lower bound and the pair attaining it.
 
     Examples
     --------
@@ -235,6 +284,8 @@ def lipschitz_bound(expr, m, rtol=0.02, max_boxes=20000, dps=20):
         the value attained at a box centre.
     max_boxes : int
         Budget; if reached, the bound is still certified but may be looser.
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
 
     Returns
     -------
@@ -274,6 +325,24 @@ def lipschitz_bound(expr, m, rtol=0.02, max_boxes=20000, dps=20):
 
 def sup_norm_bound(expr, m, rtol=0.01, max_boxes=20000, dps=20):
     """Certified upper bound of ``sup_(x in S^m) |f(x)|`` for a sympy expression.
+
+    Parameters
+    ----------
+    expr : sympy expression
+        An expression in the coordinates x0..xm.
+    m : int
+        Sphere dimension, m >= 1.
+    rtol : float
+        Stop when the upper bound is within rtol of the attained value.
+    max_boxes : int
+        Budget of boxes.
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    CertifiedBound
+        ``upper >= sup |f|`` (rigorous) and the attained ``lower``.
 
     Examples
     --------

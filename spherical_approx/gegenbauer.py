@@ -124,6 +124,24 @@ def gegenbauer(n, alpha, t, backend="float", dps=None):
 
     Uses ``k C_k = 2(k + alpha - 1) t C_{k-1} - (k + 2 alpha - 2) C_{k-2}``.
 
+    Parameters
+    ----------
+    n : int
+        Degree, >= 0.
+    alpha : rational or float
+        The parameter, > -1/2 and nonzero.
+    t : number, array or sympy expression
+        Where to evaluate.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    number, array or sympy expression
+        ``C_n^alpha(t)``.
+
     Examples
     --------
     >>> import sympy
@@ -147,6 +165,22 @@ def gegenbauer(n, alpha, t, backend="float", dps=None):
 def chebyshev_t(n, t, backend="float", dps=None):
     """Chebyshev polynomial of the first kind ``T_n(t)``.
 
+    Parameters
+    ----------
+    n : int
+        Degree, >= 0.
+    t : number, array or sympy expression
+        Where to evaluate.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    number, array or sympy expression
+        ``T_n(t)`` in the backend's number type.
+
     Examples
     --------
     >>> float(chebyshev_t(5, 0.5))   # cos(5 pi / 3)
@@ -157,6 +191,22 @@ def chebyshev_t(n, t, backend="float", dps=None):
 
 def legendre(n, t, backend="float", dps=None):
     """Legendre polynomial ``P_n(t)`` (the zonal polynomial of S^2).
+
+    Parameters
+    ----------
+    n : int
+        Degree, >= 0.
+    t : number, array or sympy expression
+        Where to evaluate.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    number, array or sympy expression
+        ``P_n(t)``.
 
     Examples
     --------
@@ -193,6 +243,10 @@ def zonal_polynomials(m, nmax, t, backend="float", dps=None):
         Highest degree, >= 0.
     t : number, array or sympy expression
         Points in [-1, 1] (any real value is accepted; the polynomial is evaluated).
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
 
     Returns
     -------
@@ -260,6 +314,24 @@ def zonal_polynomial(m, n, t, backend="float", dps=None):
 
     For m = 1 this is ``T_n``; for m = 2 Legendre; in general
     ``C_n^nu(t) / C_n^nu(1)`` with ``nu = (m-1)/2``.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    n : int
+        Degree, >= 0.
+    t : number, array or sympy expression
+        Where to evaluate.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    number, array or sympy expression
+        ``P_n(t)``.
 
     Examples
     --------

@@ -61,6 +61,18 @@ __all__ = [
 def harmonic_dimension(m, n):
     """``dim H_n(S^m) = C(n+m, m) - C(n+m-2, m)`` (second term 0 for n < 2).
 
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    n : int
+        Degree, >= 0.
+
+    Returns
+    -------
+    int
+        ``dim H_n(S^m)``.
+
     Examples
     --------
     >>> [harmonic_dimension(1, n) for n in range(5)]
@@ -116,6 +128,18 @@ def _labels(k, nmax):
 
 def harmonic_labels(m, n):
     """Gelfand-Tsetlin labels ``(l_m, ..., l_1, sign)`` of the basis of H_n(S^m), in basis order.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    n : int
+        Degree, >= 0.
+
+    Returns
+    -------
+    list of tuple
+        One label per basis function of degree n.
 
     Examples
     --------
@@ -189,6 +213,17 @@ class HarmonicBasis:
     Create with :func:`harmonic_basis`. Calling it on points X of shape
     (k, m+1) returns the (k, dim H_n) matrix ``[Y_(n,i)(x_j)]``.
 
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    n : int
+        Degree, >= 0.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
     Attributes
     ----------
     m, n : int
@@ -242,6 +277,8 @@ def harmonic_basis(m, n, backend="float", dps=None):
         Number system for the evaluation. With "exact", points may be sympy
         numbers or the symbols of :func:`sphere_symbols`, giving the basis as
         harmonic homogeneous polynomials.
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
 
     Returns
     -------
@@ -272,6 +309,22 @@ def zonal_kernel(m, n, X, Y):
 
     By the addition theorem [classical] this equals ``sum_i Y_(n,i)(x) Y_(n,i)(y)``
     for any orthonormal basis.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    n : int
+        Degree, >= 0.
+    X : array_like
+        Points of S^m as rows, shape (k, m+1).
+    Y : array_like
+        Points of S^m as rows, shape (l, m+1).
+
+    Returns
+    -------
+    ndarray
+        Shape (k, l).
 
     Examples
     --------
@@ -340,7 +393,13 @@ MAX_SYMBOLIC_DIMENSION = 200
 
 
 def check_symbolic_dimension(m):
-    """Refuse exact (sympy) polynomial arithmetic on S^m past :data:`MAX_SYMBOLIC_DIMENSION`."""
+    """Refuse exact (sympy) polynomial arithmetic on S^m past :data:`MAX_SYMBOLIC_DIMENSION`.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    """
     if m >= MAX_SYMBOLIC_DIMENSION:
         raise InfeasibleError(f"exact polynomial arithmetic on S^{m} is beyond sympy (it recurses once per "
                               f"variable; m < {MAX_SYMBOLIC_DIMENSION} here): use method 'delta_net' or "
@@ -371,6 +430,19 @@ class HarmonicExpansion:
     Calling the expansion evaluates ``sum_n proj_n f`` in float64 at points X of
     shape (k, m+1); the result has shape (k,) for scalar f and (k, d_out)
     otherwise.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    degree : int
+        Polynomial degree, >= 0.
+    exact : list of tuples of sympy expressions, optional
+        ``exact[n][j]`` is ``proj_n`` of output j (exact representation).
+    coefficients : list of ndarray, optional
+        ``coefficients[n]`` has shape (dim H_n, d_out) (float representation).
+    scalar : bool
+        Whether the function is scalar valued.
 
     Examples
     --------
@@ -465,6 +537,12 @@ class HarmonicExpansion:
         f : callable or sympy expression
             ``f(X)`` for X of shape (k, m+1) returns (k,) or (k, d_out); a sympy
             expression (or list of them) in x0..xm is lambdified.
+        m : int
+            Sphere dimension, m >= 1.
+        degree : int
+            Polynomial degree, >= 0.
+        rule_degree : int, optional
+            Exactness of the quadrature rule (default ``2 degree``).
         """
         m = check_dimension(m)
         degree = check_int(degree, "degree")
@@ -486,7 +564,20 @@ class HarmonicExpansion:
         return self._exact is not None
 
     def component_expr(self, n, output=None):
-        """The exact ``proj_n f`` as a sympy polynomial (exact expansions only)."""
+        """The exact ``proj_n f`` as a sympy polynomial (exact expansions only).
+
+        Parameters
+        ----------
+        n : int
+            Degree, >= 0.
+        output : int, optional
+            The output (default: the only one of a scalar function).
+
+        Returns
+        -------
+        sympy expression
+            ``proj_n f`` (of that output).
+        """
         if not self.exact:
             raise ValueError("component_expr needs an exact expansion (use from_polynomial)")
         n = check_int(n, "n")
@@ -498,7 +589,18 @@ class HarmonicExpansion:
         return comps if output is None else comps[output]
 
     def coefficients(self, n):
-        """Float coefficients of ``proj_n f`` in :func:`harmonic_basis`, shape (dim H_n, d_out)."""
+        """Float coefficients of ``proj_n f`` in :func:`harmonic_basis`, shape (dim H_n, d_out).
+
+        Parameters
+        ----------
+        n : int
+            Degree, >= 0.
+
+        Returns
+        -------
+        ndarray
+            Shape (dim H_n, d_out).
+        """
         n = check_int(n, "n")
         if n > self.degree:
             return np.zeros((harmonic_dimension(self.m, n), self.d_out))
@@ -517,6 +619,16 @@ class HarmonicExpansion:
         Exact sympy numbers for exact expansions (unless ``exact=False``: then, as
         for coefficient expansions, a float array from the basis coefficients,
         which is much faster for high degrees).
+
+        Parameters
+        ----------
+        exact : bool
+            Exact (sympy) norms where the expansion is exact; floats otherwise.
+
+        Returns
+        -------
+        list
+            ``||proj_n f||_2`` for n = 0..degree.
         """
         if not self.exact:
             return np.array([np.linalg.norm(c) for c in self._coef])
@@ -561,6 +673,16 @@ class HarmonicExpansion:
 
         This is how a zonal (Funk-Hecke) operator acts; exact factors keep an
         exact expansion exact.
+
+        Parameters
+        ----------
+        factors : sequence
+            One factor per degree 0..degree.
+
+        Returns
+        -------
+        HarmonicExpansion
+            The scaled expansion.
 
         Examples
         --------

@@ -42,6 +42,15 @@ class Prefix:
 
     Frozen: the arrays are private read-only copies, so a bound proven for a prefix (and
     its cached direction tree) cannot change behind its back; build a new one to edit.
+
+    Parameters
+    ----------
+    keys : array_like
+        Unit key directions scaled by lambda, shape (N, m+1).
+    biases : array_like
+        Shape (N,).
+    values : array_like
+        Shape (N, d_out).
     """
 
     keys: np.ndarray
@@ -84,11 +93,28 @@ class Prefix:
         return cKDTree(self.keys / np.where(norms > 0, norms, 1.0)[:, None])
 
     def direction_tree(self):
-        """KD-tree of the key directions (built once; the keys are read-only)."""
+        """KD-tree of the key directions (built once; the keys are read-only).
+
+        Returns
+        -------
+        scipy.spatial.cKDTree
+            The tree.
+        """
         return self._tree
 
     def shifted(self, beta):
-        """The same prefix with ``beta`` added to every bias (scales the content term by e^-beta)."""
+        """The same prefix with ``beta`` added to every bias (scales the content term by e^-beta).
+
+        Parameters
+        ----------
+        beta : float
+            Added to every bias.
+
+        Returns
+        -------
+        Prefix
+            The shifted prefix.
+        """
         return Prefix(self.keys, self.biases + beta, self.values)
 
 
@@ -97,6 +123,22 @@ def softmax_attention(Q, K, V, mask=None):
 
     A reference implementation on explicit matrices (stable log-sum-exp), used to
     check the closed form of the universal head.
+
+    Parameters
+    ----------
+    Q : ndarray
+        Queries, shape (k, d).
+    K : ndarray
+        Keys, shape (n, d).
+    V : ndarray
+        Values, shape (n, d_v).
+    mask : ndarray of bool, optional
+        Shape (k, n); True where a key is visible.
+
+    Returns
+    -------
+    ndarray
+        Shape (k, d_v).
     """
     S = Q @ K.T
     if mask is not None:
@@ -108,7 +150,19 @@ def softmax_attention(Q, K, V, mask=None):
 
 @dataclass
 class TruncatedResult:
-    """Output of the truncated evaluation and a bound on what truncation changed."""
+    """Output of the truncated evaluation and a bound on what truncation changed.
+
+    Parameters
+    ----------
+    output : ndarray
+        The head output, shape (k, d_out).
+    error_bound : ndarray
+        Bound of ``|output - dense output|`` per query.
+    neglected_mass : ndarray
+        Bound of the softmax mass of the keys not visited, per query.
+    keys_visited : int
+        Keys visited in all.
+    """
 
     output: np.ndarray
     error_bound: np.ndarray  # per query: sup-norm bound of |truncated - exact| (over outputs)
@@ -121,6 +175,18 @@ def on_sphere(X, m):
     than the rounding proof covers (``INPUT_NORM_ULPS (m + 2) u``; float32 input, sloppy input).
 
     Rows already that close are returned unchanged (bit for bit).
+
+    Parameters
+    ----------
+    X : array_like
+        Points of S^m as rows, shape (k, m+1).
+    m : int
+        Sphere dimension, m >= 1.
+
+    Returns
+    -------
+    ndarray
+        Shape (k, m+1), rows of norm 1.
     """
     P = check_points(X, m)
     if P.shape[0]:
@@ -137,12 +203,31 @@ def log_sum_exp_shift(max_score, content_count):
 
     With it the computed denominator is >= 1 (a weight e^0, or c e^0 with c >= 1),
     so it never underflows to 0 (the rounding proof relies on this too).
+
+    Parameters
+    ----------
+    max_score : ndarray
+        Largest prefix score per query.
+    content_count : int
+        Content tokens seen (their scores are 0).
+
+    Returns
+    -------
+    ndarray
+        The shift.
     """
     return np.where(np.asarray(content_count) > 0, np.maximum(max_score, 0.0), max_score)
 
 
 class UniversalHead:
     """The fixed matrices W_Q, W_K, W_V of the universal head for (m, d_out).
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    d_out : int
+        Output dimension.
 
     Examples
     --------
@@ -171,7 +256,18 @@ class UniversalHead:
 
     # token forms -----------------------------------------------------------
     def content_tokens(self, X):
-        """Content tokens ``(x, 1, 0, 0)`` for points X (k, m+1) -> (k, d)."""
+        """Content tokens ``(x, 1, 0, 0)`` for points X (k, m+1) -> (k, d).
+
+        Parameters
+        ----------
+        X : array_like
+            Points of S^m as rows, shape (k, m+1).
+
+        Returns
+        -------
+        ndarray
+            Shape (k, d).
+        """
         P = on_sphere(X, self.m)
         Z = np.zeros((P.shape[0], self.d))
         Z[:, : self.m + 1] = P
@@ -179,7 +275,18 @@ class UniversalHead:
         return Z
 
     def prefix_tokens(self, prefix):
-        """Prefix tokens ``(0, (kappa_i, b_i), v_i)`` -> (N, d)."""
+        """Prefix tokens ``(0, (kappa_i, b_i), v_i)`` -> (N, d).
+
+        Parameters
+        ----------
+        prefix : Prefix
+            The prefix tokens (keys, biases, values).
+
+        Returns
+        -------
+        ndarray
+            Shape (N, d).
+        """
         self._check_prefix(prefix)
         k = self.m + 2
         Z = np.zeros((prefix.length, self.d))
@@ -194,6 +301,20 @@ class UniversalHead:
 
         This is the head as a transformer computes it (no closed form used);
         ``content`` is (T, d), ``prefix_tokens`` (N, d). Returns (T, d_out).
+
+        Parameters
+        ----------
+        content : array_like
+            Content tokens, shape (T, d).
+        prefix_tokens : array_like
+            Prefix tokens, shape (N, d).
+        causal : bool
+            Each content token sees only the prefix and the tokens before it.
+
+        Returns
+        -------
+        ndarray
+            Shape (T, d_out).
         """
         content = np.asarray(content, dtype=float)
         prefix_tokens = np.asarray(prefix_tokens, dtype=float)
@@ -258,6 +379,22 @@ class UniversalHead:
         most ``N_far exp(lam (1 - r^2/2) + max b - M) / den``, and the output changes
         by at most ``2 max|v|`` times that. Queries whose ball would cover most of
         the sphere (``r^2 >= 2``) are evaluated densely (bound 0).
+
+        Parameters
+        ----------
+        X : array_like
+            Points of S^m as rows, shape (k, m+1).
+        prefix : Prefix
+            The prefix tokens (keys, biases, values).
+        context_tokens : int
+            Content tokens each query attends to (the query's own included).
+        margin : float
+            Keys more than ``margin`` below the best score are bounded instead of visited.
+
+        Returns
+        -------
+        TruncatedResult
+            The output and its bound.
         """
         self._check_prefix(prefix)
         P = on_sphere(X, self.m)

@@ -23,7 +23,23 @@ __all__ = ["InequalityProof", "prove_inequality", "prove_gap_inequality", "prove
 
 @dataclass(frozen=True)
 class InequalityProof(AsDict):
-    """Result of a rigorous interval check ``g(x) > 0`` on [a, b]."""
+    """Result of a rigorous interval check ``g(x) > 0`` on [a, b].
+
+    Parameters
+    ----------
+    statement : str
+        The inequality, in words.
+    interval : tuple
+        The interval (a, b).
+    proved : bool
+        Whether every piece was proved.
+    pieces : int
+        Pieces of the bisection.
+    min_lower_bound : float
+        Smallest lower bound of g over the pieces.
+    failing_piece : tuple or None
+        A piece where g could not be proved positive.
+    """
 
     statement: str
     interval: tuple
@@ -40,6 +56,26 @@ def prove_inequality(g, a, b, statement="g > 0", max_depth=40, dps=30):
     Each piece is accepted when the enclosure's lower end is > 0; otherwise it
     is bisected, down to ``max_depth`` levels. The proof is rigorous: every
     point of [a, b] lies in an accepted piece.
+
+    Parameters
+    ----------
+    g : callable
+        Maps an arb ball X to a ball containing ``g(X)``.
+    a : float
+        Left end.
+    b : float
+        Right end.
+    statement : str
+        The inequality, in words.
+    max_depth : int
+        Deepest bisection.
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    InequalityProof
+        The proof (``proved`` False when a piece fails at max_depth).
 
     Examples
     --------
@@ -88,6 +124,18 @@ def prove_gap_inequality(constant=0.5, upper=0.5):
     the claim is ``3 sinc(3d/2) sinc(d/2) - 2c > 0`` on [0, upper], which arb
     proves by bisection (the sinc form removes the 0/0 at d = 0).
 
+    Parameters
+    ----------
+    constant : float
+        The constant c.
+    upper : float
+        Right end of the interval of d.
+
+    Returns
+    -------
+    InequalityProof
+        The proof.
+
     Examples
     --------
     >>> prove_gap_inequality().proved
@@ -112,6 +160,22 @@ def prove_cap_inequality(m, upper=0.5, constant_factor=1.0, dps=30):
     For m = 1, R = 1 identically (``|cap(r)| = 2r``) and nothing is left to prove.
     ``constant_factor`` scales the claimed constant (for tests that a wrong
     constant is refuted).
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    upper : float
+        Right end of the interval of d.
+    constant_factor : float
+        Factor on the claimed constant (1: the true statement).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    InequalityProof
+        The proof.
 
     Examples
     --------

@@ -84,6 +84,8 @@ def funk_hecke_coefficients(phi, m, nmax, backend="mp", dps=None, breakpoints=()
     breakpoints : sequence of float
         Extra angles in (0, pi) at which to split the integral ("mp", "float"),
         e.g. multiples of ``lam^(-1/2)`` for a peaked kernel ``e^(lam t)``.
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
 
     Returns
     -------
@@ -212,6 +214,13 @@ def softmax_funk_hecke(m, lam, nmax, backend="float", dps=None, log=False):
         Return ``log mu_n`` instead (float backend only); finite for every
         lam up to 1e12 and every n, where ``mu_n`` itself overflows float64
         once lam exceeds about 700.
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    list
+        ``mu_0..mu_nmax`` (or their logarithms) in the backend's number type.
 
     Raises
     ------
@@ -307,6 +316,8 @@ def softmax_multipliers(m, lam, nmax, backend="float", dps=None, log=False, one_
     one_minus : bool
         Return ``1 - a_n`` instead, computed without cancellation in float
         (for large lam, 1 - a_n ~ n(n + 2 nu)/(2 lam) is tiny).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
 
     Returns
     -------
@@ -362,6 +373,22 @@ def smooth(expansion, lam, backend="float", dps=None):
     symbolic (sympy ``besseli`` ratios); with "mp" they become sympy Floats of
     ``dps`` digits; with "float" the result is evaluated in float64.
 
+    Parameters
+    ----------
+    expansion : HarmonicExpansion
+        The expansion of f.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    HarmonicExpansion
+        The expansion of ``S_lam f``.
+
     Examples
     --------
     >>> from spherical_approx.targets import sphere_symbols
@@ -396,6 +423,20 @@ def distance_density(m, lam, theta):
     ``A_(m-1) exp(lam (cos t - 1)) sin^(m-1) t / (mu_0 e^(-lam))`` so that it never
     overflows (lam up to 1e12).
 
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+    theta : float or ndarray
+        Angles in [0, pi].
+
+    Returns
+    -------
+    float or ndarray
+        The density at theta.
+
     Examples
     --------
     >>> from scipy.integrate import quad
@@ -418,6 +459,22 @@ def distance_density(m, lam, theta):
 
 def expected_cos_distance(m, lam, backend="float", dps=None):
     """``E[cos Theta] = a_1(lam)`` under the softmax distance law.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    number
+        ``a_1(lam)``.
 
     Examples
     --------
@@ -445,6 +502,19 @@ def expected_modulus(m, lam, omega, backend="float", dps=None):
     ----------
     omega : callable
         ``omega(t)`` for float t ("float") or mpf t ("mp").
+    m : int
+        Sphere dimension, m >= 1.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    number
+        ``E[omega(Theta)]``.
 
     Examples
     --------
@@ -490,6 +560,22 @@ def _(B: MpBackend, m, lam, omega):
 
 def expected_distance(m, lam, backend="float", dps=None):
     """``E[Theta]`` under the softmax distance law (numerical integration).
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    number
+        ``E[Theta]``.
 
     Examples
     --------

@@ -49,7 +49,13 @@ class InfeasibleError(ValueError):
 
 
 def get_limits():
-    """The limits in force (a copy)."""
+    """The limits in force (a copy).
+
+    Returns
+    -------
+    dict
+        Name to value.
+    """
     return dict(_LIMITS.get())
 
 
@@ -66,13 +72,30 @@ def _validated(changes):
 
 
 def set_limits(**changes):
-    """Change limits for the current context (``max_elements``, ``max_operations``)."""
+    """Change limits for the current context (``max_elements``, ``max_operations``).
+
+    Parameters
+    ----------
+    **changes
+        New values of ``max_elements`` and ``max_operations``.
+    """
     _LIMITS.set(_validated(changes))
 
 
 @contextlib.contextmanager
 def override(**changes):
-    """Context manager: the given limits inside the block, the previous ones after it."""
+    """Context manager: the given limits inside the block, the previous ones after it.
+
+    Parameters
+    ----------
+    **changes
+        New values of ``max_elements`` and ``max_operations``.
+
+    Yields
+    ------
+    dict
+        The limits in force inside the block.
+    """
     token = _LIMITS.set(_validated(changes))
     try:
         yield get_limits()

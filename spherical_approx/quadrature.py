@@ -46,7 +46,20 @@ _LEBEDEV_SIZES = (
 
 
 def product_size(m, degree):
-    """Number of nodes of the product rule on S^m exact to ``degree``."""
+    """Number of nodes of the product rule on S^m exact to ``degree``.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    degree : int
+        Polynomial degree, >= 0.
+
+    Returns
+    -------
+    int
+        The number of nodes.
+    """
     return (degree + 1) * ((degree + 2) // 2) ** (m - 1)
 
 
@@ -79,6 +92,13 @@ def _product_rule(m, degree):
 
 def product_rule(m, degree):
     """The product Gauss-Gegenbauer x trapezoid rule on S^m exact to ``degree``.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    degree : int
+        Polynomial degree, >= 0.
 
     Returns
     -------
@@ -180,6 +200,20 @@ def _lebedev(order):
 
 def rule_size(m, degree, method="auto"):
     """Number of nodes :func:`quadrature_rule` returns for these arguments, without building it.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    degree : int
+        Polynomial degree, >= 0.
+    method : {"auto", "lebedev", "product"}
+        The rule family, as for :func:`quadrature_rule`.
+
+    Returns
+    -------
+    int
+        The number of nodes.
 
     Examples
     --------

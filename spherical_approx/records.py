@@ -13,5 +13,11 @@ class AsDict:
     """Mixin for result dataclasses: ``as_dict()`` with numpy floats made plain floats."""
 
     def as_dict(self):
-        """The fields as a dict (numpy floats converted to ``float``)."""
+        """The fields as a dict (numpy floats converted to ``float``).
+
+        Returns
+        -------
+        dict
+            Field name to value.
+        """
         return {k: (float(v) if isinstance(v, (np.floating,)) else v) for k, v in asdict(self).items()}

@@ -46,6 +46,16 @@ def unit_roundoff(dtype=np.float64):
     """``u = eps / 2`` of a float dtype (2^-53 for float64, 2^-24 for float32).
 
     ``dtype`` may be a numpy dtype, its name, or a torch dtype.
+
+    Parameters
+    ----------
+    dtype : numpy dtype, its name, or torch dtype
+        float64 or float32.
+
+    Returns
+    -------
+    float
+        The unit roundoff.
     """
     name = str(dtype).replace("torch.", "") if type(dtype).__module__ == "torch" else dtype
     try:
@@ -58,7 +68,20 @@ def unit_roundoff(dtype=np.float64):
 
 
 def gamma(n, u):
-    """``gamma_n = n u / (1 - n u)`` (Higham); ``inf`` once ``n u >= 1``."""
+    """``gamma_n = n u / (1 - n u)`` (Higham); ``inf`` once ``n u >= 1``.
+
+    Parameters
+    ----------
+    n : int
+        Number of rounded operations.
+    u : float
+        The unit roundoff.
+
+    Returns
+    -------
+    float
+        ``gamma_n``.
+    """
     nu = n * u
     return nu / (1 - nu) if nu < 1 else math.inf
 

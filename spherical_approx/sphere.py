@@ -52,6 +52,20 @@ def sphere_area(m, backend="float", dps=None):
 
     ``m = 0`` is allowed and gives ``A_0 = 2`` (the measure of the two-point sphere S^0).
 
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    number
+        ``|S^m|`` in the backend's number type.
+
     Examples
     --------
     >>> sphere_area(2, backend="exact")
@@ -85,6 +99,15 @@ def cap_area(m, radius, backend="float", dps=None):
     radius : float or exact rational
         Cap radius in [0, pi]. For ``backend="exact"`` any sympy number
         (e.g. ``pi/3``) is accepted.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    number
+        The area, in the backend's number type.
 
     Examples
     --------
@@ -174,6 +197,20 @@ def monomial_integral(exponents, backend="exact", dps=None):
     ``2 prod Gamma(b_i) / Gamma(sum b_i)`` with ``b_i = (a_i + 1)/2``
     (m = len(exponents) - 1) [classical].
 
+    Parameters
+    ----------
+    exponents : sequence of int
+        The exponents a_0..a_m (m+1 of them).
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    number
+        The integral, in the backend's number type.
+
     Examples
     --------
     >>> monomial_integral((2, 0, 0))          # int x^2 over S^2
@@ -243,6 +280,15 @@ def sample_uniform(m, k, seed=None):
     ----------
     seed : int, numpy Generator or None
         Passed to :func:`numpy.random.default_rng`.
+    m : int
+        Sphere dimension, m >= 1.
+    k : int
+        Number of points.
+
+    Returns
+    -------
+    ndarray
+        Shape (k, m+1).
 
     Examples
     --------
@@ -270,6 +316,16 @@ def to_hyperspherical(X):
     Returns an array of shape (k, m): column 0 is phi in [0, 2 pi), column
     j >= 1 is theta_{j+1} in [0, pi].
 
+    Parameters
+    ----------
+    X : array_like
+        Points of S^m as rows, shape (k, m+1).
+
+    Returns
+    -------
+    ndarray
+        Angles, shape (k, m).
+
     Examples
     --------
     >>> to_hyperspherical([[0.0, 0.0, 1.0]])
@@ -291,6 +347,16 @@ def to_hyperspherical(X):
 
 def from_hyperspherical(angles):
     """Unit points from hyperspherical angles (inverse of :func:`to_hyperspherical`).
+
+    Parameters
+    ----------
+    angles : array_like
+        Angles ``(phi, theta_2, ..., theta_m)`` as rows, shape (k, m).
+
+    Returns
+    -------
+    ndarray
+        Unit points, shape (k, m+1).
 
     Examples
     --------
@@ -364,6 +430,16 @@ def covering_radius(points):
     half the largest angular gap. For m >= 2 it needs at least m + 2 points
     not all on one hyperplane (qhull); otherwise a ``ValueError`` is raised.
 
+    Parameters
+    ----------
+    points : array_like
+        Points of S^m as rows, shape (k, m+1).
+
+    Returns
+    -------
+    float
+        An estimate of the covering radius (sampled, from below).
+
     Examples
     --------
     >>> octahedron = np.concatenate([np.eye(3), -np.eye(3)])
@@ -425,6 +501,8 @@ def delta_net(m, delta, seed=0, max_rounds=50):
         Separation in (0, pi/2].
     seed : int or numpy Generator
         Seed for the candidate cloud and the greedy order (a Generator supplies one).
+    max_rounds : int
+        Rounds of the candidate sampling and repair.
 
     Returns
     -------
@@ -451,7 +529,20 @@ def delta_net(m, delta, seed=0, max_rounds=50):
 
 
 def delta_net_size_estimate(m, delta):
-    """Upper estimate of a maximal delta-separated set's size: ``|S^m| / |cap(delta/2)|`` (disjoint caps)."""
+    """Upper estimate of a maximal delta-separated set's size: ``|S^m| / |cap(delta/2)|`` (disjoint caps).
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    delta : float
+        Geodesic distance, > 0.
+
+    Returns
+    -------
+    float
+        The estimate.
+    """
     if m == 1:
         return 2 * math.pi / delta
     cap = cap_area(m, delta / 2)
@@ -459,7 +550,15 @@ def delta_net_size_estimate(m, delta):
 
 
 def check_delta_net_feasible(m, delta):
-    """Refuse a delta-net whose construction would not fit in the limits (:mod:`spherical_approx.limits`)."""
+    """Refuse a delta-net whose construction would not fit in the limits (:mod:`spherical_approx.limits`).
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    delta : float
+        Geodesic distance, > 0.
+    """
     n = delta_net_size_estimate(m, delta)
     # candidates (2n, capped at 4e6) plus qhull's hull in dimension m+1, whose facet count grows
     # like n 2^m; the work model n^1.2 4000 5^(m-2) is fitted to timings of the Voronoi repair

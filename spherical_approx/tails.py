@@ -30,6 +30,31 @@ def bessel_tail(m, lam, K, backend="float", dps=None, normalized=True):
     the geometric bound of the remainder from
     ``I_v(x) <= (x/2)^v e^(x^2/(4(v+1))) / Gamma(v+1)`` [classical].
 
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+    K : int
+        The tail starts after degree K.
+    backend : {"float", "mp", "arb", "exact"} or Backend
+        The number system (see :func:`spherical_approx.arith.get_backend`).
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+    normalized : bool
+        Divide by ``mu_0(lam)``.
+
+    Returns
+    -------
+    float or flint.arb
+        The tail (a ball for "arb").
+
+    See Also
+    --------
+    spherical_approx.bounds.discretisation_bound : The bound built from these tails.
+    spherical_approx.kernels.softmax_multipliers : The a_n(lam) summed here.
+
     Examples
     --------
     >>> t = bessel_tail(2, 30.0, 40)

@@ -21,6 +21,16 @@ VECTOR_CONTAINERS = (list, tuple, sympy.MatrixBase, np.ndarray)
 def sphere_symbols(m):
     """The sympy symbols ``x0, ..., xm`` used for polynomials on S^m.
 
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+
+    Returns
+    -------
+    tuple of sympy.Symbol
+        ``(x0, ..., xm)``, declared real.
+
     Examples
     --------
     >>> sphere_symbols(2)
@@ -35,6 +45,20 @@ def coordinate_expr(expr, m, name="expr"):
 
     Plain ``Symbol("x0")`` (no assumptions) is accepted and renamed to the real
     coordinate symbols; any other free symbol is an error.
+
+    Parameters
+    ----------
+    expr : sympy expression
+        An expression in the coordinates x0..xm.
+    m : int
+        Sphere dimension, m >= 1.
+    name : str
+        How to call the expression in error messages.
+
+    Returns
+    -------
+    sympy expression
+        The expression in the real symbols :func:`sphere_symbols`.
 
     Examples
     --------

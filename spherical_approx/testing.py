@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+import re
 
 import mpmath
 import numpy as np
@@ -24,6 +25,7 @@ import sympy
 from .sphere import polynomial_integral
 
 __all__ = [
+    "assert_refuses",
     "check_against_oracle",
     "random_polynomial",
     "exact_sphere_integral",
@@ -36,6 +38,48 @@ __all__ = [
 ]
 
 
+def assert_refuses(call, exception, message):
+    """Assert that ``call()`` raises ``exception`` with a message matching ``message``.
+
+    The shared check of every bad-input test: a refusal must be the documented
+    exception, and its message must name the problem.
+
+    Parameters
+    ----------
+    call : callable
+        Called without arguments.
+    exception : type
+        The exception class expected (subclasses count).
+    message : str
+        A regular expression searched for in the exception's message.
+
+    Raises
+    ------
+    AssertionError
+        If ``call()`` returns, raises another exception, or says something else;
+        the message shows what happened instead.
+
+    Examples
+    --------
+    >>> assert_refuses(lambda: int("x"), ValueError, "invalid literal")
+    >>> assert_refuses(lambda: 1, ValueError, "")
+    Traceback (most recent call last):
+    ...
+    AssertionError: expected ValueError matching '', but the call returned 1
+    """
+    try:
+        result = call()
+    except exception as exc:
+        if not re.search(message, str(exc)):
+            raise AssertionError(f"{type(exc).__name__} raised, but its message {str(exc)!r} does not match "
+                                 f"{message!r}") from exc
+        return
+    except Exception as exc:
+        raise AssertionError(f"expected {exception.__name__} matching {message!r}, got {type(exc).__name__}: "
+                             f"{exc}") from exc
+    raise AssertionError(f"expected {exception.__name__} matching {message!r}, but the call returned {result!r:.200}")
+
+
 def check_against_oracle(func, oracle, points, rtol, atol=0.0, label="", dps=40):
     """Assert ``|func(p) - oracle(p)| <= atol + rtol |oracle(p)|`` at every point.
 
@@ -44,6 +88,23 @@ def check_against_oracle(func, oracle, points, rtol, atol=0.0, label="", dps=40)
     digits (the global ``mpmath.mp`` is not touched) and may return an mpf.
     On failure an ``AssertionError`` lists every failing point with both
     values and the relative error.
+
+    Parameters
+    ----------
+    func : callable
+        The function under test.
+    oracle : callable
+        The reference.
+    points : iterable
+        Arguments.
+    rtol : float
+        Relative tolerance.
+    atol : float
+        Absolute tolerance.
+    label : str
+        Name in the failure message.
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
     """
     pts = np.asarray(points)
     got = np.asarray(func(pts), dtype=float).reshape(pts.shape[0] if pts.ndim > 1 else pts.shape)
@@ -68,6 +129,24 @@ def random_polynomial(m, degree, seed=None, variables=None, exact_degree=True):
 
     Coefficients are small random rationals; with ``exact_degree`` at least one
     monomial of top degree has a nonzero coefficient.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    degree : int
+        Polynomial degree, >= 0.
+    seed : int or numpy.random.Generator, optional
+        Random seed or generator.
+    variables : tuple of sympy.Symbol, optional
+        The coordinates (default x0..xm).
+    exact_degree : bool
+        Make the top-degree part nonzero.
+
+    Returns
+    -------
+    sympy expression
+        The polynomial.
     """
     rng = np.random.default_rng(seed)
     gens = variables or sympy.symbols(f"x0:{m + 1}", real=True)
@@ -93,7 +172,22 @@ def _compositions(total, parts):
 
 
 def exact_sphere_integral(expr, m, variables=None):
-    """Exact ``int_{S^m} p d sigma`` of a sympy polynomial p in x0..xm."""
+    """Exact ``int_{S^m} p d sigma`` of a sympy polynomial p in x0..xm.
+
+    Parameters
+    ----------
+    expr : sympy expression
+        An expression in the coordinates x0..xm.
+    m : int
+        Sphere dimension, m >= 1.
+    variables : tuple of sympy.Symbol, optional
+        The coordinates (default x0..xm).
+
+    Returns
+    -------
+    sympy expression
+        The integral.
+    """
     gens = variables or sympy.symbols(f"x0:{m + 1}", real=True)
     return polynomial_integral(sympy.Poly(expr, *gens))
 
@@ -106,6 +200,20 @@ def arb_contains(ball, value, tol=0) -> bool:
     when the ball may be narrower than the oracle is accurate. The mpf is
     converted to an exact arb (mantissa times a power of two) and the distance is
     bounded below rigorously, so the test never depends on a working precision.
+
+    Parameters
+    ----------
+    ball : flint.arb
+        The ball.
+    value : mpf, float or int
+        The value.
+    tol : float
+        Allowed distance.
+
+    Returns
+    -------
+    bool
+        Whether the ball comes within tol of the value.
     """
     import flint
 
@@ -128,6 +236,22 @@ def gegenbauer_oracle(n, alpha, t, dps=40):
     ``C_n^alpha(t) = sum_k (-1)^k (alpha)_(n-k) / (k! (n-2k)!) (2t)^(n-2k)``,
     summed in a private mpmath context with 0.4 n + 20 extra digits to absorb
     the cancellation between terms; accurate to about ``dps`` digits.
+
+    Parameters
+    ----------
+    n : int
+        Degree, >= 0.
+    alpha : number
+        The parameter.
+    t : number, array or sympy expression
+        Where to evaluate.
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    mpf
+        ``C_n^alpha(t)``.
     """
     ctx = mpmath.MPContext()
     ctx.dps = dps + int(0.4 * n) + 20
@@ -144,6 +268,22 @@ def zonal_oracle(m, n, t, dps=40):
 
     m = 1: ``cos(n arccos t)``; m >= 2: :func:`gegenbauer_oracle` with
     ``nu = (m-1)/2`` divided by ``C_n^nu(1) = (2 nu)_n / n!``.
+
+    Parameters
+    ----------
+    m : int
+        Sphere dimension, m >= 1.
+    n : int
+        Degree, >= 0.
+    t : number, array or sympy expression
+        Where to evaluate.
+    dps : int, optional
+        Decimal digits for "mp" and "arb".
+
+    Returns
+    -------
+    mpf
+        ``P_n(t)``.
     """
     ctx = mpmath.MPContext()
     ctx.dps = dps + int(0.4 * n) + 20
@@ -163,6 +303,21 @@ class SoundnessCase:
     hold against a dense sample with local maximisation), "assumed" (a bound that
     rests on a user constant: labelled so) or "measured" (labelled, and within eps
     as sampled, or refused with EpsNotMetError).
+
+    Parameters
+    ----------
+    name : str
+        Short name.
+    build : callable
+        ``build()`` returns an Approximation or raises.
+    f : target
+        The target.
+    m : int
+        Sphere dimension, m >= 1.
+    expect : str
+        "bound" (a head whose bound must hold) or "refusal".
+    refusal : type
+        The exception a refusal must raise.
     """
 
     def __init__(self, name, build, f, m, expect, refusal=ValueError):
@@ -174,7 +329,18 @@ class SoundnessCase:
 
 def soundness_cases(full=False):
     """The adversarial cases of the soundness issue (kinks, jumps, branch points, huge
-    values, wrong constants, vector targets, S^3, large lam); ``full`` adds slower ones."""
+    values, wrong constants, vector targets, S^3, large lam); ``full`` adds slower ones.
+
+    Parameters
+    ----------
+    full : bool
+        Include the slow cases.
+
+    Returns
+    -------
+    list of SoundnessCase
+        The cases.
+    """
     from .constructions import approximate
 
     x = sympy.symbols("x0:4", real=True)
@@ -245,6 +411,20 @@ def run_soundness_case(case, samples=20000, seed=0):
     A refusal must be a clear error of the expected type (never a crash inside numpy);
     a proven bound must be at least the sampled error (dense sample with local
     maximisation, plus a 200,001-point grid on S^1).
+
+    Parameters
+    ----------
+    case : SoundnessCase
+        The case.
+    samples : int
+        Random points for the sampled error.
+    seed : int or numpy.random.Generator, optional
+        Random seed or generator.
+
+    Returns
+    -------
+    tuple
+        ``(ok, outcome)``.
     """
     from .constructions import EpsNotMetError, sampled_sup_error
 

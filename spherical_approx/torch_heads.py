@@ -44,6 +44,19 @@ class TorchPrefixedHead(torch.nn.Module):
     batch of content token sequences Z (B, T, d) with real attention over
     [prefix; content], optionally with a causal mask.
 
+    Parameters
+    ----------
+    head : UniversalHead
+        The fixed matrices.
+    prefix : Prefix
+        The prefix tokens (keys, biases, values).
+    context_tokens : int
+        Content tokens each query attends to (the query's own included).
+    dtype : torch.dtype, optional
+        Floating type of the module (float64 by default).
+    device : torch.device or str, optional
+        Where the module's tensors live.
+
     Examples
     --------
     >>> import numpy as np
@@ -73,7 +86,13 @@ class TorchPrefixedHead(torch.nn.Module):
     def rounding_bound(self):
         """Proven bound of this module's rounding error in ``forward`` (its dtype; inf for float32
         when torch may use TF32/bf16 in matmuls, i.e. ``torch.get_float32_matmul_precision() !=
-        'highest'``)."""
+        'highest'``).
+
+        Returns
+        -------
+        float
+            The bound.
+        """
         if self.dtype == torch.float32 and torch.get_float32_matmul_precision() != "highest":
             return math.inf
         tokens = self.prefix.detach().cpu().double().numpy()
@@ -83,7 +102,20 @@ class TorchPrefixedHead(torch.nn.Module):
                                    inputs_rounded=self.dtype != torch.float64)
 
     def forward_sequence(self, Z, causal=False):
-        """Head outputs (B, T, d_out) for content token sequences Z (B, T, d)."""
+        """Head outputs (B, T, d_out) for content token sequences Z (B, T, d).
+
+        Parameters
+        ----------
+        Z : torch.Tensor
+            Content token sequences, shape (B, T, d).
+        causal : bool
+            Causal mask over the content tokens.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (B, T, d_out).
+        """
         batch, T, _ = Z.shape
         N = self.prefix.shape[0]
         tokens = torch.cat([self.prefix.unsqueeze(0).expand(batch, N, self.d), Z], dim=1)
@@ -127,6 +159,16 @@ class TorchPrefixedHead(torch.nn.Module):
         The same algorithm as ``UniversalHead.__call__``: scores ``<x, kappa_i> + b_i``,
         shift ``M = max(0, max s)`` (``max s`` without content tokens), weights
         ``exp(s - M)``, output ``W V / (sum W + c e^-M)``.
+
+        Parameters
+        ----------
+        X : array_like
+            Points of S^m as rows, shape (k, m+1).
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (k, d_out).
         """
         X = self._points(X)
         k = X.shape[0]
@@ -156,6 +198,15 @@ class TorchPrefixTransformer(torch.nn.Module):
     Every layer's matrices and prefix are buffers (fixed), named ``W_Q_i``, ``W_K_i``,
     ``W_V_i``, ``W_O_i`` and ``prefix_i``; ``forward(Z)`` maps residual streams (B, T, D)
     to the outputs (B, T).
+
+    Parameters
+    ----------
+    net : PrefixTransformer
+        The compiled transformer.
+    dtype : torch.dtype, optional
+        Floating type of the module (float64 by default).
+    device : torch.device or str, optional
+        Where the module's tensors live.
     """
 
     def __init__(self, net, dtype=None, device=None):
@@ -169,7 +220,18 @@ class TorchPrefixTransformer(torch.nn.Module):
         self.depth = net.depth
 
     def forward(self, Z):
-        """Residual streams Z (B, T, D) from :func:`~spherical_approx.seq2seq.transformer.embed` -> (B, T)."""
+        """Residual streams Z (B, T, D) from :func:`~spherical_approx.seq2seq.transformer.embed` -> (B, T).
+
+        Parameters
+        ----------
+        Z : array or torch.Tensor
+            Residual streams, shape (B, T, D).
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (B, T).
+        """
         for i in range(self.depth):
             WQ, WK, WV, WO, P = (getattr(self, f"{n}_{i}") for n in ("W_Q", "W_K", "W_V", "W_O", "prefix"))
             Q = Z @ WQ.T

@@ -8,6 +8,7 @@ from scipy.optimize import minimize
 
 import spherical_approx as sa
 from spherical_approx.continuity import arb_function, lipschitz_bound, modulus_of_continuity, sup_norm_bound
+from spherical_approx.testing import assert_refuses
 
 x0, x1, x2 = sympy.symbols("x0:3")
 
@@ -123,5 +124,15 @@ BAD = [
 
 @pytest.mark.parametrize("call,exc,msg", BAD)
 def test_bad_input(call, exc, msg):
-    with pytest.raises(exc, match=msg):
-        call()
+    assert_refuses(call, exc, msg)
+
+
+def test_square_root_of_nonnegative_part_keeps_undefined_balls_undefined():
+    # an enclosure that is NaN (an unbounded gradient) must not become the finite ball 0
+    import flint
+
+    from spherical_approx.boxes import sqrt_nonnegative
+
+    assert not sqrt_nonnegative(flint.arb("nan")).is_finite()
+    assert sqrt_nonnegative(flint.arb(-2, 1)) == 0  # certainly negative: max(v, 0) = 0
+    assert sqrt_nonnegative(flint.arb(-1, 2)).contains(1) and sqrt_nonnegative(flint.arb(4)).contains(2)

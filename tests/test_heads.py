@@ -4,6 +4,7 @@ import sympy
 
 import spherical_approx as sa
 from spherical_approx.heads import Prefix, UniversalHead, softmax_attention
+from spherical_approx.testing import assert_refuses
 
 
 @pytest.mark.parametrize("m", [1, 2, 3])
@@ -119,5 +120,4 @@ BAD = [
 
 @pytest.mark.parametrize("call,exc,msg", BAD)
 def test_bad_input(call, exc, msg):
-    with pytest.raises(exc, match=msg):
-        call()
+    assert_refuses(call, exc, msg)

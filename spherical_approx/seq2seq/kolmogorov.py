@@ -69,7 +69,18 @@ class InnerFunction:
 
     # -- constants -----------------------------------------------------------
     def beta(self, k):
-        """``beta_T(k) = (T^k - 1)/(T - 1)``: the exponent of level k's increment."""
+        """``beta_T(k) = (T^k - 1)/(T - 1)``: the exponent of level k's increment.
+
+        Parameters
+        ----------
+        k : int
+            The level.
+
+        Returns
+        -------
+        int
+            ``beta_T(k)``.
+        """
         return (self.T**k - 1) // (self.T - 1)
 
     def _alpha(self, p):
@@ -89,6 +100,16 @@ class InnerFunction:
         """psi at a terminating base-gamma expansion in [0, 1], as an exact Fraction.
 
         ``psi(d) = psi_k(d)`` for ``d`` with k digits: Köppen's recursion.
+
+        Parameters
+        ----------
+        x : fractions.Fraction, int or str
+            A terminating base-gamma expansion in [0, 1].
+
+        Returns
+        -------
+        fractions.Fraction
+            ``psi(x)``.
         """
         x = Fraction(x)
         if not 0 <= x <= 1:
@@ -122,6 +143,16 @@ class InnerFunction:
         """psi at ``j / gamma^level`` for ``j = 0..gamma^level`` in float64.
 
         The same recursion as :meth:`exact`, run level by level on arrays.
+
+        Parameters
+        ----------
+        level : int
+            Level of Köppen's construction.
+
+        Returns
+        -------
+        ndarray
+            Shape (gamma^level + 1,).
         """
         level = check_int(level, "level", minimum=1)
         if self.gamma**level + 1 > _MAX_TABLE:
@@ -146,7 +177,13 @@ class InnerFunction:
         return P
 
     def default_level(self):
-        """The finest level whose table has at most 200,000 nodes."""
+        """The finest level whose table has at most 200,000 nodes.
+
+        Returns
+        -------
+        int
+            The level.
+        """
         return max(1, int(np.log(2e5) / np.log(self.gamma)))
 
     def accuracy(self, level=None):
@@ -154,6 +191,16 @@ class InnerFunction:
 
         Because psi is increasing, psi(x) lies between the table values at the two
         nodes around x, and so does the linear interpolant.
+
+        Parameters
+        ----------
+        level : int
+            Level of Köppen's construction.
+
+        Returns
+        -------
+        float
+            The bound.
         """
         level = self.default_level() if level is None else level
         return float(np.diff(self.table(level)).max())
@@ -169,21 +216,69 @@ class InnerFunction:
 
     # -- the superposition's inner part -----------------------------------------
     def shifted(self, X):
-        """The arguments ``scale x_p + q a``: shape (k, 2T+1, T) for X of shape (k, T)."""
+        """The arguments ``scale x_p + q a``: shape (k, 2T+1, T) for X of shape (k, T).
+
+        Parameters
+        ----------
+        X : array_like
+            Sequences as rows, shape (k, T), entries in [0, 1].
+
+        Returns
+        -------
+        ndarray
+            Shape (k, 2T+1, T).
+        """
         X = check_sequences(X, self.T)
         q = np.arange(2 * self.T + 1) * float(self.a)
         return np.clip(self.scale * X[:, None, :] + q[None, :, None], 0.0, 1.0)
 
     def inner_map(self, X, level=None):
-        """The element-wise map ``x_t -> (alpha_t psi(scale x_t + q a))_q``: (k, T, 2T+1)."""
+        """The element-wise map ``x_t -> (alpha_t psi(scale x_t + q a))_q``: (k, T, 2T+1).
+
+        Parameters
+        ----------
+        X : array_like
+            Sequences as rows, shape (k, T), entries in [0, 1].
+        level : int
+            Level of Köppen's construction.
+
+        Returns
+        -------
+        ndarray
+            Shape (k, T, 2T+1).
+        """
         return self.alphas[None, :, None] * np.swapaxes(self(self.shifted(X), level), 1, 2)
 
     def inner_sums(self, X, level=None):
-        """``s_q(x) = sum_p alpha_p psi(scale x_p + q a)`` for q = 0..2T: shape (k, 2T+1)."""
+        """``s_q(x) = sum_p alpha_p psi(scale x_p + q a)`` for q = 0..2T: shape (k, 2T+1).
+
+        Parameters
+        ----------
+        X : array_like
+            Sequences as rows, shape (k, T), entries in [0, 1].
+        level : int
+            Level of Köppen's construction.
+
+        Returns
+        -------
+        ndarray
+            Shape (k, 2T+1).
+        """
         return self.inner_map(X, level).sum(axis=1)
 
     def image_width(self, level):
-        """Width of the image of a good level-`level` cube: the same for every cube."""
+        """Width of the image of a good level-`level` cube: the same for every cube.
+
+        Parameters
+        ----------
+        level : int
+            Level of Köppen's construction.
+
+        Returns
+        -------
+        float
+            The width.
+        """
         tail, r = 0.0, level + 1
         while self.beta(r) * np.log10(self.gamma) < 330:
             tail += float(self.gamma) ** (-self.beta(r))
@@ -199,6 +294,16 @@ class InnerFunction:
         the smallest gap between consecutive images (positive = disjoint).
         The images are exact: ``psi(d + delta) = psi(d) + (gamma-2) sum_{r>level}
         gamma^-beta(r)`` because every digit of ``d + delta`` beyond the level is gamma-2.
+
+        Parameters
+        ----------
+        level : int
+            Level of Köppen's construction.
+
+        Returns
+        -------
+        float
+            The gap.
         """
         start = good_cubes(self, level).image_starts
         end = start + self.image_width(level)
@@ -250,7 +355,20 @@ class _Cubes:
 
 
 def good_cubes(inner, level):
-    """All level-`level` cube starts ``d in D_level^T`` (gamma^(level T) of them)."""
+    """All level-`level` cube starts ``d in D_level^T`` (gamma^(level T) of them).
+
+    Parameters
+    ----------
+    inner : InnerFunction
+        The inner function.
+    level : int
+        Level of Köppen's construction.
+
+    Returns
+    -------
+    _Cubes
+        The cube starts, their side and their left ends.
+    """
     g = inner.gamma
     n = g**level
     if n**inner.T > 2_000_000:
@@ -266,6 +384,21 @@ class OuterFunctions:
     ``nodes[q]`` are the (sorted) images of the good cubes for shift q and
     ``values[q]`` (shape (N_q, d_out)) the values of chi_{., q} there.
     Calling it on inner sums S (k, 2T+1) gives ``sum_q chi_q(S[:, q])``: (k, d_out).
+
+    Parameters
+    ----------
+    inner : InnerFunction
+        The inner function.
+    level : int
+        Level of Köppen's construction.
+    nodes : list
+        Interpolation nodes per shift q.
+    centres : list
+        Cube centres per shift.
+    values : list
+        Outer function values per shift.
+    residuals : list
+        Sup residual after each Sprecher sweep.
     """
 
     def __init__(self, inner, level, nodes, centres, values, residuals):
@@ -281,7 +414,20 @@ class OuterFunctions:
         return self.values[0].shape[1]
 
     def chi(self, q, s):
-        """chi_{., q} at the points s (k,): shape (k, d_out)."""
+        """chi_{., q} at the points s (k,): shape (k, d_out).
+
+        Parameters
+        ----------
+        q : int
+            The shift, 0..2T.
+        s : ndarray
+            Points, shape (k,).
+
+        Returns
+        -------
+        ndarray
+            Shape (k, d_out).
+        """
         s = np.asarray(s, dtype=float)
         return np.stack([np.interp(s, self.nodes[q], v) for v in self.values[q].T], axis=1)
 
@@ -290,12 +436,38 @@ class OuterFunctions:
         return sum(self.chi(q, S[:, q]) for q in range(S.shape[1]))
 
     def represent(self, X):
-        """The superposition with exact inner sums: ``sum_q chi_q(s_q(X))``: (k, d_out)."""
+        """The superposition with exact inner sums: ``sum_q chi_q(s_q(X))``: (k, d_out).
+
+        Parameters
+        ----------
+        X : array_like
+            Sequences as rows, shape (k, T), entries in [0, 1].
+
+        Returns
+        -------
+        ndarray
+            Shape (k, d_out).
+        """
         return self(self.inner.inner_sums(X))
 
 
 def evaluate_target(F, X, T):
-    """F on sequences X (k, T) as a (k, d_out) float array (d_out = 1 or T)."""
+    """F on sequences X (k, T) as a (k, d_out) float array (d_out = 1 or T).
+
+    Parameters
+    ----------
+    F : callable
+        The target on (k, T) arrays.
+    X : array_like
+        Sequences as rows, shape (k, T), entries in [0, 1].
+    T : int
+        Sequence length.
+
+    Returns
+    -------
+    ndarray
+        Shape (k, d_out).
+    """
     Y = np.asarray(F(X), dtype=float)
     if Y.ndim == 1:
         Y = Y[:, None]
@@ -327,6 +499,11 @@ def sprecher_outer(inner, F, level=None, sweeps=2):
         level with at most 5,000 cubes, at least 1).
     sweeps : int
         Residual sweeps after the first step.
+
+    Returns
+    -------
+    OuterFunctions
+        The outer functions.
 
     Examples
     --------

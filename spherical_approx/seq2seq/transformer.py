@@ -46,6 +46,11 @@ class Layout:
     ``embed = (cos theta, sin theta, 1)``, ``pos`` = one-hot position, ``u`` = layer-1
     output (2T+1), ``s`` = inner sums (2T+1), ``y`` = output (1), then ``key`` and
     ``val`` blocks that only prefix tokens use (content tokens keep them 0).
+
+    Parameters
+    ----------
+    T : int
+        Sequence length.
     """
 
     def __init__(self, T):
@@ -67,6 +72,19 @@ class Layer:
     ``W_Q, W_K`` (key_dim x D), ``W_V`` (d_v x D), ``W_O`` (D x d_v). The layer maps
     the residual streams Z (B, T, D) to ``Z + attention(Z; prefix) W_O^T`` where the
     softmax runs over the prefix tokens and all T content tokens (no mask).
+
+    Parameters
+    ----------
+    name : str
+        The layer's name.
+    W_Q : ndarray
+        Query matrix.
+    W_K : ndarray
+        Key matrix.
+    W_V : ndarray
+        Value matrix.
+    W_O : ndarray
+        Output matrix into the residual stream.
     """
 
     name: str
@@ -86,7 +104,22 @@ class Layer:
         return scores, V, Vc
 
     def attend(self, Z, prefix, chunk=2_000_000):
-        """The attention output (B, T, d_v), evaluated in chunks of sequences."""
+        """The attention output (B, T, d_v), evaluated in chunks of sequences.
+
+        Parameters
+        ----------
+        Z : array or torch.Tensor
+            Residual streams, shape (B, T, D).
+        prefix : ndarray
+            The layer's prefix tokens.
+        chunk : int
+            Sequences per chunk.
+
+        Returns
+        -------
+        ndarray
+            Shape (B, T, d_v).
+        """
         P = len(prefix)
         B, T, _ = Z.shape
         step = max(1, chunk // max(1, T * (P + T)))
@@ -102,7 +135,18 @@ class Layer:
 
 
 def pretrained_layers(T):
-    """The 2T+3 layers for sequence length T; they depend on T and nothing else."""
+    """The 2T+3 layers for sequence length T; they depend on T and nothing else.
+
+    Parameters
+    ----------
+    T : int
+        Sequence length.
+
+    Returns
+    -------
+    list of Layer
+        The layers.
+    """
     T = check_int(T, "T", minimum=2)
     L = Layout(T)
     D, k, Q = L.width, L.key_dim, 2 * T + 1
@@ -135,7 +179,20 @@ def pretrained_layers(T):
 
 
 def embed(X, T):
-    """Token embeddings (B, T, D) of sequences X (B, T) in [0, 1]: value and position on S^1."""
+    """Token embeddings (B, T, D) of sequences X (B, T) in [0, 1]: value and position on S^1.
+
+    Parameters
+    ----------
+    X : array_like
+        Sequences as rows, shape (k, T), entries in [0, 1].
+    T : int
+        Sequence length.
+
+    Returns
+    -------
+    ndarray
+        Shape (B, T, D).
+    """
     X = check_sequences(X, T)
     L = Layout(T)
     theta = arc_angle(X, np.arange(T)[None, :], T)
@@ -148,7 +205,22 @@ def embed(X, T):
 
 
 def arc_angle(x, t, T):
-    """Angle of value x at position t (0-based): arc t is [2 pi t/T, 2 pi t/T + pi/T]."""
+    """Angle of value x at position t (0-based): arc t is [2 pi t/T, 2 pi t/T + pi/T].
+
+    Parameters
+    ----------
+    x : float or ndarray
+        Values in [0, 1].
+    t : int or ndarray
+        Positions, 0-based.
+    T : int
+        Sequence length.
+
+    Returns
+    -------
+    float or ndarray
+        The angle.
+    """
     return 2 * np.pi * t / T + np.pi / T * x
 
 
@@ -156,6 +228,17 @@ class PrefixTransformer:
     """The compiled transformer: fixed layers, one prefix per layer.
 
     Calling it on sequences X (B, T) in [0, 1] gives the outputs (B, T).
+
+    Parameters
+    ----------
+    T : int
+        Sequence length.
+    layers : list of Layer
+        The fixed layers.
+    prefixes : list of ndarray
+        One prefix per layer.
+    info : dict, optional
+        Construction details.
     """
 
     def __init__(self, T, layers, prefixes, info=None):
@@ -172,7 +255,18 @@ class PrefixTransformer:
         return [len(p) for p in self.prefixes]
 
     def streams(self, X):
-        """Residual streams after every layer: list of (B, T, D), the embedding first."""
+        """Residual streams after every layer: list of (B, T, D), the embedding first.
+
+        Parameters
+        ----------
+        X : array_like
+            Sequences as rows, shape (k, T), entries in [0, 1].
+
+        Returns
+        -------
+        list of ndarray
+            The streams.
+        """
         Z = embed(X, self.T)
         out = [Z]
         for layer, prefix in zip(self.layers, self.prefixes):
@@ -187,11 +281,30 @@ class PrefixTransformer:
         return Z[..., self.layout.y.start]
 
     def matrices(self):
-        """All layer matrices, in order: for checking they do not depend on the target."""
+        """All layer matrices, in order: for checking they do not depend on the target.
+
+        Returns
+        -------
+        list of ndarray
+            The matrices.
+        """
         return [W for layer in self.layers for W in (layer.W_Q, layer.W_K, layer.W_V, layer.W_O)]
 
     def to_torch(self, dtype=None, device=None):
-        """A torch.nn.Module computing the same transformer (float64 by default)."""
+        """A torch.nn.Module computing the same transformer (float64 by default).
+
+        Parameters
+        ----------
+        dtype : torch.dtype, optional
+            Floating type of the module (float64 by default).
+        device : torch.device or str, optional
+            Where the module's tensors live.
+
+        Returns
+        -------
+        TorchPrefixTransformer
+            The module.
+        """
         from ..torch_heads import TorchPrefixTransformer  # a clear ImportError without torch
 
         return TorchPrefixTransformer(self, dtype, device)
@@ -205,6 +318,20 @@ def inner_prefix(inner, level, sharpness=30.0):
 
     The nodes x_j are spaced so that the shifted arguments step by at most
     ``gamma^-(level+2)``; ``lam (node spacing)^2 = sharpness``.
+
+    Parameters
+    ----------
+    inner : InnerFunction
+        The inner function.
+    level : int
+        Level of Köppen's construction.
+    sharpness : float
+        Inverse temperature of the positional selection.
+
+    Returns
+    -------
+    ndarray
+        The prefix tokens.
     """
     T, L = inner.T, Layout(inner.T)
     n = int(np.ceil(inner.scale * inner.gamma ** (level + 2)))
@@ -223,7 +350,22 @@ def inner_prefix(inner, level, sharpness=30.0):
 
 
 def outer_prefix(outer, q, lam):
-    """The prefix of the outer layer for shift q: one token per cube image (and position)."""
+    """The prefix of the outer layer for shift q: one token per cube image (and position).
+
+    Parameters
+    ----------
+    outer : OuterFunctions
+        The outer functions.
+    q : int
+        The shift.
+    lam : float
+        Softmax inverse temperature lambda > 0.
+
+    Returns
+    -------
+    ndarray
+        The prefix tokens.
+    """
     L = Layout(outer.inner.T)
     c = outer.nodes[q]
     v = outer.values[q]
@@ -241,6 +383,16 @@ def outer_prefix(outer, q, lam):
 
 def compile_transformer(outer):
     """The transformer computing ``sum_q chi_q(s_q)`` for the given outer functions.
+
+    Parameters
+    ----------
+    outer : OuterFunctions
+        The outer functions.
+
+    Returns
+    -------
+    PrefixTransformer
+        The transformer.
 
     Examples
     --------
@@ -271,6 +423,20 @@ def relative_content_attention(layer, Z, prefix):
     With or without a prefix the result is the same [toolkit]: a prefix adds terms
     to the softmax denominator only, which scale every content weight of a query by
     the same factor.
+
+    Parameters
+    ----------
+    layer : Layer
+        The layer.
+    Z : array or torch.Tensor
+        Residual streams, shape (B, T, D).
+    prefix : ndarray
+        The layer's prefix tokens.
+
+    Returns
+    -------
+    ndarray
+        Shape (B, T, T).
     """
     s, _, _ = layer.scores_and_values(Z, prefix)
     # the log-weights the head really uses (softmax over prefix and content), then renormalised
@@ -288,6 +454,22 @@ def error_split(net, outer, F, X):
     ``total``: the transformer against F. ``total <= outer + (compiled - superposition)``,
     where the last term collects the inner and mixing errors seen through the outer heads
     and the difference between the heads and the piecewise-linear chi.
+
+    Parameters
+    ----------
+    net : PrefixTransformer
+        The transformer.
+    outer : OuterFunctions
+        Its outer functions.
+    F : callable
+        The target.
+    X : array_like
+        Sequences as rows, shape (k, T), entries in [0, 1].
+
+    Returns
+    -------
+    dict
+        Stage name to sup error.
     """
     X = check_sequences(X, net.T)
     from .kolmogorov import evaluate_target
@@ -311,6 +493,19 @@ def error_split(net, outer, F, X):
 
 
 def grid(T, points):
-    """The tensor grid of ``points`` values per position in [0, 1]^T: (points^T, T)."""
+    """The tensor grid of ``points`` values per position in [0, 1]^T: (points^T, T).
+
+    Parameters
+    ----------
+    T : int
+        Sequence length.
+    points : int
+        Values per position.
+
+    Returns
+    -------
+    ndarray
+        Shape (points^T, T).
+    """
     t = np.linspace(0.0, 1.0, points)
     return np.stack(np.meshgrid(*[t] * T, indexing="ij"), axis=-1).reshape(-1, T)

@@ -13,7 +13,7 @@ import sys
 import time
 
 from .claims import CLAIMS, load_checks, run_claims, select
-from .prefix_lengths import Sweep, table_markdown
+from .report import GroupProgress, PrefixLengthSection, Section, render_table
 
 MAX_M = 10  # the default claims stay practical up to here
 
@@ -50,65 +50,6 @@ def _parser():
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
     p.add_argument("--out", default="proofs_check_report", help="output folder (default: proofs_check_report/)")
     return p
-
-
-class GroupProgress:
-    """A progress bar per group of work on stderr (the table goes to stdout).
-
-    ``sizes`` maps each group to its number of steps; call it as
-    ``progress(k, total, item)`` with items that have a ``group`` (and an ``id``),
-    and with ``item=None`` at the end, as :func:`~proofs_check.claims.run_claims` does.
-    """
-
-    def __init__(self, sizes, stream=None, width=24):
-        self.sizes, self.stream, self.width = dict(sizes), stream or sys.stderr, width
-        self.group, self.done, self.t0 = None, 0, time.perf_counter()
-
-    @classmethod
-    def for_claims(cls, claims):
-        sizes = {}
-        for c in claims:
-            sizes[c.group] = sizes.get(c.group, 0) + 1
-        return cls(sizes)
-
-    def _bar(self, label):
-        total = self.sizes.get(self.group, 1)
-        filled = self.width * self.done // total
-        self.stream.write(f"\r{self.group:<20} [{'#' * filled}{'-' * (self.width - filled)}] "
-                          f"{self.done}/{total} {label:<42.42}")
-        self.stream.flush()
-
-    def step(self, group, label):
-        """Start ``label`` in ``group`` (closing the previous group's bar when the group changes)."""
-        if group != self.group:
-            self.finish()
-            self.group, self.done, self.t0 = group, 0, time.perf_counter()
-        else:
-            self.done += 1
-        self._bar(label)
-
-    def finish(self):
-        if self.group is not None:
-            self.done = self.sizes[self.group]
-            self._bar(f"{time.perf_counter() - self.t0:.1f} s")
-            self.stream.write("\n")
-            self.group = None
-
-    def __call__(self, k, total, claim):
-        if claim is None:
-            self.finish()
-        else:
-            self.step(claim.group, claim.id)
-
-
-def _table(rows):
-    headers = ["claim", "provenance", "parameters", "predicted / bound", "measured", "result"]
-    widths = [max(len(h), *(min(len(r[i]), 60) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-
-    def line(cells):
-        return " | ".join(c[:60].ljust(w) for c, w in zip(cells, widths))
-
-    return "\n".join([line(headers), "-+-".join("-" * w for w in widths)] + [line(r) for r in rows])
 
 
 def _figures(out, sweep, quick):
@@ -163,11 +104,7 @@ def main(argv=None):
     t0 = time.perf_counter()
     results = run_claims(ids, quick=args.quick, progress=GroupProgress.for_claims(select(ids)), m=args.m, eps=args.eps)
     claims_seconds = time.perf_counter() - t0
-    rows = []
-    for c, r in results:
-        params = ", ".join(f"{k}={v}" for k, v in c.parameters(args.quick, args.m, args.eps).items())
-        rows.append([c.id, c.provenance, params, r.predicted, r.error or r.measured, "PASS" if r.passed else "FAIL"])
-    print(_table(rows))
+    print(render_table(TABLE_HEADERS, [_row(c, r, args) for c, r in results]))
     failed = [c.id for c, r in results if not r.passed]
     print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed in {claims_seconds:.1f} s")
     for c, r in results:
@@ -175,35 +112,36 @@ def main(argv=None):
             print(f"FAIL {c.id}: {r.error or r.measured}\n{r.details}", file=sys.stderr)
 
     os.makedirs(args.out, exist_ok=True)
-    sweep = next((r.data for _, r in results if isinstance(r.data, Sweep)), None)
+    sections = [r.data for _, r in results if isinstance(r.data, Section)]
+    sweep = next((s.sweep for s in sections if isinstance(s, PrefixLengthSection)), None)
     figures, figure_errors = [], []
     if not args.no_figures and ids is None:
         figures, figure_errors = _figures(args.out, sweep, args.quick)
         for e in figure_errors:
             print(f"figure not written: {e}", file=sys.stderr)
-    table = table_markdown(sweep) if sweep is not None else None
-    if table:
-        print("\nPrefix lengths N (see report.md for the legend):\n" + table.split("\n\n")[0])
+    for section in sections:
+        if section.summary():
+            print("\n" + section.summary())
     total = time.perf_counter() - t0
     overrides = {k: v for k, v in (("m", args.m), ("eps", args.eps)) if v is not None}
-    seq = next((r.data["seq2seq"] for _, r in results if isinstance(r.data, dict) and "seq2seq" in r.data), None)
-    _write_json(args, results, total, overrides, figures, figure_errors, sweep, seq)
-    _write_markdown(args, results, failed, total, overrides, figures, figure_errors, table, seq)
+    _write_json(args, results, total, overrides, figures, figure_errors, sections)
+    _write_markdown(args, results, failed, total, overrides, figures, figure_errors, sections)
     print(f"report written to {os.path.join(args.out, 'report.md')}, report.json"
           + (f" and {len(figures)} figures" if figures else "") + f" ({total:.1f} s in all)")
     return 1 if failed else 0
 
 
-def _seq2seq_markdown(rows):
-    head = ("| T | target | depth | prefix lengths | level | sweep residual | points | inner | mixing | outer "
-            "| total (sup) | total (rms) | s |\n" + "|---" * 13 + "|\n")
-    return head + "".join(
-        f"| {r['T']} | {r['target']} | {r['depth']} | {r['prefix_lengths']} | {r['level']} | "
-        f"{r['sweep_residual']:.3g} | {r['points']} {r['evaluation']} | {r['inner']:.2g} | {r['mixing']:.1g} | "
-        f"{r['outer']:.3g} | {r['total']:.3g} | {r['total_rms']:.3g} | {r['seconds']:.1f} |\n" for r in rows)
+TABLE_HEADERS = ["claim", "provenance", "parameters", "predicted / bound", "measured", "result"]
 
 
-def _write_json(args, results, total, overrides, figures, figure_errors, sweep, seq=None):
+def _row(c, r, args, statement=False):
+    """One claim's row of the claims table (with its statement for report.md)."""
+    params = ", ".join(f"{k}={v}" for k, v in c.parameters(args.quick, args.m, args.eps).items())
+    cells = [c.id, c.provenance, params, r.predicted, r.error or r.measured, "PASS" if r.passed else "FAIL"]
+    return cells[:2] + [c.statement] + cells[2:] if statement else cells
+
+
+def _write_json(args, results, total, overrides, figures, figure_errors, sections):
     report = {
         "quick": args.quick,
         "overrides": overrides,
@@ -217,23 +155,13 @@ def _write_json(args, results, total, overrides, figures, figure_errors, sweep, 
         "figures": [f for _, f in figures],
         "figure_errors": figure_errors,
     }
-    if sweep is not None:
-        report["prefix_lengths"] = [
-            {"m": r.m, "target": r.target, "eps": r.eps, "method": r.method, "N": r.N,
-             "bound": r.bound if r.bound != float("inf") else None,
-             "sampled_sup_error": None if r.N is None else r.measured, "seconds": round(r.seconds, 3),
-             "note": r.note}
-            for r in sweep.runs
-        ]
-        report["needed_delta_net"] = [{"m": m, "target": t, "eps": e, "N": n}
-                                      for (m, t, e), n in sweep.needed_net.items()]
-    if seq is not None:
-        report["seq2seq"] = seq
+    for section in sections:
+        report.update(section.json())
     with open(os.path.join(args.out, "report.json"), "w") as fh:
         json.dump(report, fh, indent=2, default=str)
 
 
-def _write_markdown(args, results, failed, total, overrides, figures, figure_errors, table, seq=None):
+def _write_markdown(args, results, failed, total, overrides, figures, figure_errors, sections):
     with open(os.path.join(args.out, "report.md"), "w") as fh:
         fh.write("# proofs_check report\n\n")
         fh.write(f"{len(results) - len(failed)} passed, {len(failed)} failed in {total:.1f} s"
@@ -242,27 +170,15 @@ def _write_markdown(args, results, failed, total, overrides, figures, figure_err
                  + ".\n\n")
         fh.write("Provenance: [paper] Petrov, Torr & Bibi (ICML 2024); [third-party] other published work; "
                  "[classical] textbook results; [toolkit] proved in docs/theory/.\n\n")
-        fh.write("| claim | provenance | statement | parameters | predicted / bound | measured | result |\n")
-        fh.write("|---|---|---|---|---|---|---|\n")
-        for c, r in results:
-            params = ", ".join(f"{k}={v}" for k, v in c.parameters(args.quick, args.m, args.eps).items())
-            cells = [c.id, c.provenance, c.statement, params, r.predicted, r.error or r.measured,
-                     "PASS" if r.passed else "FAIL"]
-            fh.write("| " + " | ".join(s.replace("|", "\\|") for s in cells) + " |\n")
+        headers = TABLE_HEADERS[:2] + ["statement"] + TABLE_HEADERS[2:]
+        fh.write(render_table(headers, [_row(c, r, args, statement=True) for c, r in results], markdown=True) + "\n")
         if failed:
             fh.write("\n## Failures\n\n")
             for c, r in results:
                 if not r.passed:
                     fh.write(f"### {c.id}\n\n{r.error or r.measured}\n\n```\n{r.details}\n```\n\n")
-        if table:
-            fh.write("\n## Prefix lengths\n\nThe prefix length N each construction used to reach eps "
-                     "(the paper's open question, answered empirically).\n\n" + table)
-        if seq:
-            fh.write("\n## Sequence-to-sequence (Kolmogorov–Arnold transformer)\n\nSup errors per stage "
-                     "(docs/theory/seq2seq.rst): inner = layer 1 vs the exact element-wise map, mixing = layer 2 "
-                     "vs the exact sum, outer = the superposition on exact inner sums vs F, total = the "
-                     "transformer vs F. Outer functions by Sprecher's iteration at one level.\n\n"
-                     + _seq2seq_markdown(seq))
+        for section in sections:
+            fh.write(f"\n## {section.title}\n\n{section.markdown()}\n")
         if figures or figure_errors:
             fh.write("\n## Figures\n\n")
             for name, f in figures:

@@ -18,9 +18,59 @@ from typing import Any, Callable
 PROVENANCE = ("[paper]", "[third-party]", "[classical]", "[toolkit]")
 
 
+@dataclass(frozen=True)
+class Quantity:
+    """One measured number and the bound it is checked against: ``value relation bound``.
+
+    Parameters
+    ----------
+    name : str
+        What is measured ("rel. dev.", "max |G - I|", "error bound / eps").
+    value : float
+        The measurement.
+    bound : float
+        What it must not exceed.
+    relation : {"<=", "<"}
+        The comparison.
+    unit : str
+        The unit or kind of the number ("relative", "absolute", "ratio"); empty when evident.
+    """
+
+    name: str
+    value: float
+    bound: float
+    relation: str = "<="
+    unit: str = ""
+
+    def __post_init__(self):
+        if self.relation not in ("<=", "<"):
+            raise ValueError(f"relation must be '<=' or '<', got {self.relation!r}")
+
+    @property
+    def holds(self) -> bool:
+        """Whether ``value relation bound`` (False for NaN)."""
+        return bool(self.value <= self.bound) if self.relation == "<=" else bool(self.value < self.bound)
+
+    def as_dict(self):
+        """The quantity for report.json.
+
+        Returns
+        -------
+        dict
+            name, value, bound, relation, unit and holds.
+        """
+        return {"name": self.name, "value": float(self.value), "bound": float(self.bound),
+                "relation": self.relation, "unit": self.unit, "holds": self.holds}
+
+
 @dataclass
 class Result:
-    """Outcome of one claim: what was predicted (or the bound), what was measured, and the verdict."""
+    """Outcome of one claim: what was predicted (or the bound), what was measured, and the verdict.
+
+    ``quantities`` carries the numbers behind the verdict (see :meth:`bounded`), so that
+    report.json can be checked by a machine: the verdict of a result built from quantities is
+    that every one of them holds.
+    """
 
     predicted: str
     measured: str
@@ -28,9 +78,40 @@ class Result:
     details: str = ""
     seconds: float = 0.0
     error: str = ""
-    data: Any = None  # structured output for the report's tables and figures (not serialised)
+    data: Any = None  # a report Section (proofs_check.report), or None
+    quantities: list = field(default_factory=list)
+
+    @classmethod
+    def bounded(cls, name, value, bound, relation="<=", unit="", details="", predicted=None, measured=None):
+        """A result whose verdict is ``value relation bound``, its text derived from the numbers.
+
+        Parameters
+        ----------
+        name, value, bound, relation, unit
+            As for :class:`Quantity`.
+        details : str
+            What was checked, in words.
+        predicted, measured : str, optional
+            Other wording of the two text cells (default ``"{name} {relation} {bound:g}"`` and
+            the value to 3 digits).
+
+        Returns
+        -------
+        Result
+            The result, with the quantity attached.
+        """
+        q = Quantity(name, float(value), float(bound), relation, unit)
+        return cls(predicted if predicted is not None else f"{name} {relation} {bound:g}",
+                   measured if measured is not None else fmt(float(value)), q.holds, details, quantities=[q])
 
     def as_dict(self):
+        """The result for report.json.
+
+        Returns
+        -------
+        dict
+            The text cells, the verdict, the time and the quantities.
+        """
         return {
             "predicted": self.predicted,
             "measured": self.measured,
@@ -38,6 +119,7 @@ class Result:
             "details": self.details,
             "seconds": round(self.seconds, 3),
             "error": self.error,
+            "quantities": [q.as_dict() for q in self.quantities],
         }
 
 
@@ -110,6 +192,10 @@ class Claim:
         except Exception as exc:  # a crash is a failure, with the reason shown
             res = Result("-", "-", False, error=f"{type(exc).__name__}: {exc}",
                          details=traceback.format_exc(limit=3))
+        broken = [q.name for q in res.quantities if not q.holds]
+        if res.passed and broken:  # a verdict may not contradict its own numbers
+            res.passed = False
+            res.error = f"the claim passed, but these quantities exceed their bounds: {', '.join(broken)}"
         res.seconds = time.perf_counter() - t0
         return res
 

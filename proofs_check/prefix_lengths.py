@@ -198,18 +198,14 @@ TABLE_HEADERS = ["m", "eps", "paper rate (exponent only)", "delta-net bound C_m 
                  "quadrature (smooth)", "spectral (smooth)", "fitted (smooth)"]
 
 
-def table_markdown(sweep):
-    """The prefix-length table in Markdown, with its legend."""
-    lines = ["| " + " | ".join(TABLE_HEADERS) + " |", "|" + "---|" * len(TABLE_HEADERS)]
-    lines += ["| " + " | ".join(r) + " |" for r in table_rows(sweep)]
-    legend = (
-        "\nTargets: Lipschitz |x0| + x0 x1 (S^1), |x0| + x1 x2 (S^2, S^3) with certified L; smooth "
-        "exp(x0) sin(x1 + x2) (sin(x1) on S^1). The paper's rate column is eps^-(4m^2+14m+10) with "
-        "constant 1: the paper's constant is unknown, so only the exponent is meaningful. "
-        "'built' is the net of the theorem's delta = eps/(6L); 'needed' is the smallest net "
-        "(delta = 0.5 * 0.8^k) whose head met eps on the sample. Every other cell is the N the "
-        "construction used, with a sampled sup error <= eps unless marked '(missed: sampled error)' (a fitted "
-        "head that misses eps is refused by approximate() and shown here for the record); '> budget' means "
-        "the a priori N exceeded the run's prefix budget or the work limits, and the head was not built.\n"
-    )
-    return "\n".join(lines) + "\n" + legend
+#: The legend of the prefix-length table.
+TABLE_LEGEND = (
+    "Targets: Lipschitz |x0| + x0 x1 (S^1), |x0| + x1 x2 (S^2, S^3) with certified L; smooth "
+    "exp(x0) sin(x1 + x2) (sin(x1) on S^1). The paper's rate column is eps^-(4m^2+14m+10) with "
+    "constant 1: the paper's constant is unknown, so only the exponent is meaningful. "
+    "'built' is the net of the theorem's delta = eps/(6L); 'needed' is the smallest net "
+    "(delta = 0.5 * 0.8^k) whose head met eps on the sample. Every other cell is the N the "
+    "construction used, with a sampled sup error <= eps unless marked '(missed: sampled error)' (a fitted "
+    "head that misses eps is refused by approximate() and shown here for the record); '> budget' means "
+    "the a priori N exceeded the run's prefix budget or the work limits, and the head was not built.\n"
+)

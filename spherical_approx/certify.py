@@ -295,12 +295,12 @@ class _Enclosures:
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             # --------------------------------------------------------- weights over the box
             # the denominator Z(z) on the ball, from below: each key at its lowest, or by Jensen
-            # Z(z) >= Z(P) exp(<kbar - a, z - P>) >= Z(P) exp(-B R), kbar the weighted mean key at P
+            # Z(z) >= Z(P) exp(<kbar - a, z - P>) >= Z(P) exp(-slope R), kbar the weighted mean key at P
             wq_mid = (wP_lo + wP_hi) / 2 / ((D_lo + D_hi) / 2)
             dw = (wP_hi / D_lo - wP_lo / D_hi) * (1 + 1e-12)
-            B = (float(np.linalg.norm(A.T @ wq_mid)) * (1 + 1e-12) + sum_upper(dw * d)
+            slope = (float(np.linalg.norm(A.T @ wq_mid)) * (1 + 1e-12) + sum_upper(dw * d)
                  + 4 * (n + 4) * _U * sum_upper(wq_mid * d) + phi * (self.kmax + anorm)) * (1 + 1e-12)
-            jensen = ZP_lo * max(0.0, 1 - B * R * (1 + 1e-12)) * (1 - 1e-12)  # e^-x >= 1 - x
+            jensen = ZP_lo * max(0.0, 1 - slope * R * (1 + 1e-12)) * (1 - 1e-12)  # e^-x >= 1 - x
             Dlo = max(sum_lower(wB_lo) * (1 - 1e-12), jensen)
             w_hi = wB_hi / Dlo * (1 + 1e-12)  # omega_j <= w_hi_j everywhere on the ball
             vq = np.sqrt(np.sum((V - q) ** 2, axis=1)) * (1 + 1e-12)  # |v_j - q|

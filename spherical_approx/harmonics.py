@@ -10,20 +10,20 @@ A basis function of degree n is labelled by a pattern
 
 * level 1, in (x_0, x_1): ``Re (x_0 + i x_1)^l / sqrt(pi)`` and
   ``Im (...) / sqrt(pi)`` (``1/sqrt(2 pi)`` for l = 0);
-* level k >= 2, in (x_0..x_k): ``F = g_j^lam(x_k, r_k^2) H_l(x_0..x_(k-1))``
-  with ``j = L - l``, ``lam = l + (k-1)/2``, ``r_k^2 = x_0^2 + ... + x_k^2``,
-  and ``g_j^lam(s, r^2) = r^j p_j^lam(s/r)`` the homogenised *orthonormal*
-  Gegenbauer polynomial (weight ``(1 - t^2)^(lam - 1/2)`` on [-1, 1]).
+* level k >= 2, in (x_0..x_k): ``F = g_j^alpha(x_k, r_k^2) H_l(x_0..x_(k-1))``
+  with ``j = L - l``, ``alpha = l + (k-1)/2``, ``r_k^2 = x_0^2 + ... + x_k^2``,
+  and ``g_j^alpha(s, r^2) = r^j p_j^alpha(s/r)`` the homogenised *orthonormal*
+  Gegenbauer polynomial (weight ``(1 - t^2)^(alpha - 1/2)`` on [-1, 1]).
 
 On S^k, ``x_k = t`` and ``H_l = (1 - t^2)^(l/2) Y_l(xi)``, and
 ``d sigma_k = (1 - t^2)^((k-2)/2) dt d sigma_(k-1)``, so orthonormality of
-``p_j^lam`` in the weight ``(1-t^2)^(l + (k-2)/2)`` and of the ``Y_l`` on
+``p_j^alpha`` in the weight ``(1-t^2)^(l + (k-2)/2)`` and of the ``Y_l`` on
 S^(k-1) gives orthonormality on S^k. The homogenised recurrence
 
     g_0 = 1/sqrt(h_0),  g_1 = s g_0 / a_1,
     g_j = (s g_(j-1) - a_(j-1) r^2 g_(j-2)) / a_j,
-    a_j = sqrt(j (j + 2 lam - 1) / (4 (j + lam)(j + lam - 1))),
-    h_0 = sqrt(pi) Gamma(lam + 1/2) / Gamma(lam + 1),
+    a_j = sqrt(j (j + 2 alpha - 1) / (4 (j + alpha)(j + alpha - 1))),
+    h_0 = sqrt(pi) Gamma(alpha + 1/2) / Gamma(alpha + 1),
 
 never divides by r, so it evaluates everywhere (poles included), gives exact
 polynomials with ``backend="exact"``, and stays O(1) in float64.
@@ -151,16 +151,16 @@ def harmonic_labels(m, n):
     return list(_labels(m, n)[n])
 
 
-def _gegenbauer_constants(lam2, jmax, B):
-    """``1/sqrt(h_0)`` and ``a_1..a_jmax`` for ``lam = lam2 / 2`` in backend B."""
-    lam = B.rational(lam2, 2)
+def _gegenbauer_constants(alpha2, jmax, B):
+    """``1/sqrt(h_0)`` and ``a_1..a_jmax`` for ``alpha = alpha2 / 2`` in backend B."""
+    alpha = B.rational(alpha2, 2)
     half = B.rational(1, 2)
     # Gamma overflows float64 past 171: take the ratio in logs there
-    ratio = B.in_logs_if(lam2 >= 300, lambda: B.gamma(lam + half) / B.gamma(lam + 1),
-                         lambda: B.exp(B.loggamma(lam + half) - B.loggamma(lam + 1)))
+    ratio = B.in_logs_if(alpha2 >= 300, lambda: B.gamma(alpha + half) / B.gamma(alpha + 1),
+                         lambda: B.exp(B.loggamma(alpha + half) - B.loggamma(alpha + 1)))
     inv_sqrt_h0 = 1 / B.sqrt(B.sqrt(B.pi()) * ratio)
     a = [None] + [
-        B.sqrt(B.rational(j * (j + lam2 - 1), (2 * j + lam2) * (2 * j + lam2 - 2)))
+        B.sqrt(B.rational(j * (j + alpha2 - 1), (2 * j + alpha2) * (2 * j + alpha2 - 2)))
         for j in range(1, jmax + 1)
     ]
     return inv_sqrt_h0, a
@@ -186,7 +186,7 @@ def _basis_values(m, nmax, cols, B, top_only):
         r2 = r2 + xk * xk
         new = {L: [] for L in range(nmax + 1)}
         for l in range(nmax + 1):
-            # lam = l + (k-1)/2, i.e. 2 lam = 2l + k - 1
+            # alpha = l + (k-1)/2, i.e. 2 alpha = 2l + k - 1
             inv_sqrt_h0, a = _gegenbauer_constants(2 * l + k - 1, nmax - l, B)
             g_prev, g = None, one * inv_sqrt_h0
             for j in range(0, nmax - l + 1):

@@ -1,3 +1,4 @@
+import io
 import json
 
 import pytest
@@ -26,7 +27,52 @@ def test_quick_run_passes_and_writes_reports(tmp_path, capsys):
     assert runs and all(r["sampled_sup_error"] <= r["bound"] <= r["eps"] for r in runs)
     out = capsys.readouterr()
     assert "passed, 0 failed" in out.out
-    assert "heads" in out.err and "figures" in out.err  # one progress bar per group
+    assert "\r" not in out.err  # stderr is not a terminal here: no progress frames in logs
+    # the numbers behind the verdicts are in report.json, and every one of them holds
+    quantities = [q for c in report["claims"] for q in c["quantities"]]
+    assert len(quantities) >= 20 and all(q["holds"] and q["value"] <= q["bound"] for q in quantities)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bars_per_group_on_a_terminal_only():
+    from proofs_check.report import GroupProgress
+
+    for stream, drawn in ((_Terminal(), True), (io.StringIO(), False)):
+        bar = GroupProgress({"heads": 2, "figures": 1}, stream=stream)
+        bar.step("heads", "heads.algebra")
+        bar.step("heads", "heads.element_wise")
+        bar.step("figures", "(a)")
+        bar.finish()
+        text = stream.getvalue()
+        assert (("heads" in text and "figures" in text and "2/2" in text) if drawn else text == ""), text
+
+
+def test_a_verdict_cannot_contradict_its_quantities():
+    from proofs_check.claims import Claim, Quantity, Result
+
+    def run(params):
+        return Result("x <= 1", "2", True, quantities=[Quantity("x", 2.0, 1.0)])
+
+    res = Claim("test.contradiction", "x <= 1", "[toolkit]", "tests", run).execute()
+    assert not res.passed and "exceed their bounds: x" in res.error
+    assert Result.bounded("x", 0.5, 1.0).passed and not Result.bounded("x", 1.0, 1.0, "<").passed
+    assert not Result.bounded("x", float("nan"), 1.0).passed
+
+
+def test_sections_render_json_and_markdown():
+    from proofs_check.report import Seq2seqSection, render_table
+
+    row = {"T": 2, "target": "sum", "depth": 7, "prefix_lengths": [1, 2], "level": 3, "sweep_residual": 0.1,
+           "points": 400, "evaluation": "grid", "inner": 1e-3, "mixing": 0.0, "outer": 0.1, "total": 0.12,
+           "total_rms": 0.05, "seconds": 1.0}
+    section = Seq2seqSection([row])
+    assert section.json() == {"seq2seq": [row]}
+    assert "| 2 | sum | 7 |" in section.markdown() and section.summary() is None
+    assert render_table(["a"], [["|"]], markdown=True).splitlines()[-1] == "| \\| |"
 
 
 def test_list_and_unknown_id(capsys):

@@ -53,8 +53,9 @@ def _params(p):
                 for T in p["T"]:
                     q = delta_net_parameters(m, eps, L, 1.0, T)
                     worst = max(worst, q.error_bound / eps)
-    return Result("error bound / eps <= 1", f"max ratio {worst:.4f}", worst <= 1.0,
-                  "B = 1; the N bound C_m delta^-m is used in lambda_loc")
+    return Result.bounded("error bound / eps", worst, 1.0, unit="ratio",
+                          details="B = 1; the N bound C_m delta^-m is used in lambda_loc",
+                          measured=f"max ratio {worst:.4f}")
 
 
 @claim(

@@ -8,7 +8,7 @@ from spherical_approx.certify import certify_sup_error
 from spherical_approx.constructions import approximate, sampled_sup_error
 from spherical_approx.heads import Prefix
 
-from ..claims import Result, claim
+from ..claims import Quantity, Result, claim
 
 GROUP = "certificates"
 X = sympy.symbols("x0:3")
@@ -27,7 +27,7 @@ TARGETS = {1: sympy.Abs(X[0]) + X[0] * X[1], 2: sympy.Abs(X[0]) + X[1] * X[2]}
     case_fields=("m", "eps", "method"),
 )
 def _default_heads(p):
-    rows, ok = [], True
+    rows, ok, qs, times = [], True, [], []
     for m, eps, method in p["cases"]:
         f = TARGETS[m]
         a = approximate(f, m, eps, method=method)
@@ -37,12 +37,17 @@ def _default_heads(p):
         sampled = sampled_sup_error(a, f, m, samples=20000)
         # the sampled error is a lower bound of the sup: above the proved bound it would expose a bug
         ok &= cert.proved and sampled <= cert.upper
+        qs += [Quantity(f"S^{m} {method} proved sup error", cert.upper, eps, unit="absolute"),
+               Quantity(f"S^{m} {method} sampled sup error", sampled, cert.upper, unit="absolute")]
         if m == 1:
             ok &= cert.upper <= 2 * sampled
+            qs.append(Quantity(f"S^{m} {method} proved / sampled", cert.upper / sampled, 2.0, unit="ratio"))
         rows.append(f"S^{m} {method} N={a.prefix_length}: sup <= {cert.upper:.3g} (sampled {sampled:.3g}, "
-                    f"ratio {cert.upper / sampled:.2f}, {cert.boxes} boxes, {cert.seconds:.1f} s) [{cert.status}]")
+                    f"ratio {cert.upper / sampled:.2f}, {cert.boxes} boxes) [{cert.status}]")
+        times.append(f"S^{m} {method} {cert.seconds:.1f} s")
     return Result("proved <= eps and sampled max <= bound; on S^1 bound <= 2 x sampled max", "; ".join(rows), ok,
-                  "f = |x0| + x0 x1 on S^1, |x0| + x1 x2 on S^2; cubed-sphere boxes")
+                  "f = |x0| + x0 x1 on S^1, |x0| + x1 x2 on S^2; cubed-sphere boxes; " + ", ".join(times),
+                  quantities=qs)
 
 
 @claim(

@@ -33,7 +33,7 @@ def _area(p):
         exact = sympy.N(sa.sphere_area(m, backend="exact"), p["dps"] + 10)
         worst = max(worst, float(abs(rec - ctx.mpf(str(exact))) / rec))
     tol = 10.0 ** -p["dps"]
-    return Result(f"rel. dev. <= {tol:g}", fmt(worst), worst <= tol, f"m = 1..{p['mmax']}")
+    return Result.bounded("rel. dev.", worst, tol, unit="relative", details=f"m = 1..{p['mmax']}")
 
 
 @claim(
@@ -50,8 +50,8 @@ def _zonal(p):
             got = sa.zonal_polynomial(m, n, t)
             ref = np.array([float(zonal_oracle(m, n, x, dps=20)) for x in t])
             worst = max(worst, float(np.max(np.abs(got - ref))))
-    return Result("max |err| <= 1e-12", fmt(worst), worst <= 1e-12,
-                  f"m in {p['ms']}, n in {p['ns']}, float64 vs mpmath explicit sum")
+    return Result.bounded("max |err|", worst, 1e-12, unit="absolute",
+                          details=f"m in {p['ms']}, n in {p['ns']}, float64 vs mpmath explicit sum")
 
 
 @claim(
@@ -93,7 +93,7 @@ def _orthonormal(p):
         nodes, w = sa.quadrature_rule(m, 2 * nmax)
         V = np.concatenate([sa.harmonic_basis(m, n)(nodes) for n in range(nmax + 1)], axis=1)
         worst = max(worst, float(np.abs(V.T @ (w[:, None] * V) - np.eye(V.shape[1])).max()))
-    return Result("max |G - I| < 1e-11", fmt(worst), worst < 1e-11, f"m = 1..{p['mmax']}, n <= {p['nmax']}")
+    return Result.bounded("max |G - I|", worst, 1e-11, "<", "absolute", f"m = 1..{p['mmax']}, n <= {p['nmax']}")
 
 
 @claim(
@@ -110,7 +110,7 @@ def _addition(p):
             lhs = sa.harmonic_basis(m, n)(X) @ sa.harmonic_basis(m, n)(Y).T
             rhs = sa.zonal_kernel(m, n, X, Y)
             worst = max(worst, float(np.abs(lhs - rhs).max() / max(1.0, np.abs(rhs).max())))
-    return Result("rel. dev. < 1e-12", fmt(worst), worst < 1e-12, f"m = 1..{p['mmax']}, n <= {p['nmax']}")
+    return Result.bounded("rel. dev.", worst, 1e-12, "<", "relative", f"m = 1..{p['mmax']}, n <= {p['nmax']}")
 
 
 @claim(

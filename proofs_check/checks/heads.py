@@ -12,7 +12,7 @@ from spherical_approx.constructions import approximate, sampled_sup_error
 from spherical_approx.heads import Prefix, UniversalHead
 from spherical_approx.testing import random_polynomial
 
-from ..claims import Result, claim
+from ..claims import Quantity, Result, claim
 
 GROUP = "heads"
 X = sympy.symbols("x0:4")
@@ -35,7 +35,8 @@ def _algebra(p):
         Z, U = H.content_tokens(pts), H.prefix_tokens(prefix)
         for causal, c in ((False, p["T"]), (True, np.arange(1, p["T"] + 1))):
             worst = max(worst, float(np.abs(H.attend_tokens(Z, U, causal) - H(pts, prefix, c)).max()))
-    return Result("max dev < 1e-13", f"{worst:.2g}", worst < 1e-13, "random prefixes, fixed matrices")
+    return Result.bounded("max dev", worst, 1e-13, "<", "absolute", "random prefixes, fixed matrices",
+                          measured=f"{worst:.2g}")
 
 
 @claim(
@@ -56,8 +57,9 @@ def _element_wise(p):
         other[1:] = sa.sample_uniform(2, 5, seed=100 + k)
         out = H.attend_tokens(H.content_tokens(other), H.prefix_tokens(prefix))[0]
         worst = max(worst, float(np.abs(out - ref).max()))
-    return Result("output at token 0 unchanged", f"max change {worst:.2g}", worst <= 1e-15,
-                  "the paper's explanation, exact for the universal head (content scores and values are 0)")
+    return Result.bounded("max change", worst, 1e-15, unit="absolute",
+                          details="the paper's explanation, exact for the universal head (content scores and "
+                          "values are 0)", predicted="output at token 0 unchanged", measured=f"max change {worst:.2g}")
 
 
 @claim(
@@ -91,7 +93,7 @@ def _quad_pred(p):
     quick={"cases": [(1, 0.01, "Abs(x0) + x0*x1")]}, case_fields=("m", "eps", "f"),
 )
 def _delta(p):
-    rows, ok = [], True
+    rows, ok, qs = [], True, []
     for m, eps, s in p["cases"]:
         f = sympy.sympify(s)
         for T in (1, 8):
@@ -99,8 +101,10 @@ def _delta(p):
             measured = sampled_sup_error(a, f, m, samples=20000)
             ok &= measured <= a.error_bound <= eps
             rows.append(f"S^{m} T={T}: N={a.prefix_length}, {measured:.3g} <= {a.error_bound:.3g} <= {eps}")
+            qs += [Quantity(f"S^{m} T={T} sampled sup error", measured, a.error_bound, unit="absolute"),
+                   Quantity(f"S^{m} T={T} proven bound", a.error_bound, eps, unit="absolute")]
     return Result("measured <= bound <= eps", "; ".join(rows), ok,
-                  "certified Lipschitz constant, net built by delta_net")
+                  "certified Lipschitz constant, net built by delta_net", quantities=qs)
 
 
 @claim(
@@ -111,7 +115,7 @@ def _delta(p):
     case_fields=("m", "eps"),
 )
 def _spectral(p):
-    rows, ok = [], True
+    rows, ok, qs = [], True, []
     for m, eps in p["cases"]:
         f = sympy.exp(X[0]) * sympy.sin(X[1] + (X[2] if m >= 2 else 0))
         a = approximate(f, m, eps, method="spectral")
@@ -119,9 +123,11 @@ def _spectral(p):
         total = a.error_bound  # rounding included
         measured = sampled_sup_error(a, f, m, samples=4000)
         ok &= measured <= total <= eps
+        qs += [Quantity(f"S^{m} sampled sup error", measured, total, unit="absolute"),
+               Quantity(f"S^{m} proven bound", total, eps, unit="absolute")]
         rows.append(f"S^{m}: N={a.prefix_length}, d={q['taylor_degree']}, lam={q['lam']:.3g}, "
                     f"max|v|={q['max_abs_value']:.3g}: {measured:.2g} <= {total:.2g}")
-    return Result("measured <= bound <= eps", "; ".join(rows), ok, "f = exp(x0) sin(x1 + x2)")
+    return Result("measured <= bound <= eps", "; ".join(rows), ok, "f = exp(x0) sin(x1 + x2)", quantities=qs)
 
 
 @claim(

@@ -21,7 +21,7 @@ from spherical_approx.kernels import (
 )
 from spherical_approx.testing import random_polynomial
 
-from ..claims import Result, claim, fmt
+from ..claims import Quantity, Result, claim, fmt
 
 GROUP = "kernels"
 T = sympy.Symbol("t")
@@ -44,8 +44,8 @@ def _funk_hecke(p):
             bp = [k / math.sqrt(float(lam)) for k in (1, 2, 4, 8, 16) if k / math.sqrt(float(lam)) < 3]
             quad = funk_hecke_coefficients(sympy.exp(lam * T), m, p["nmax"], dps=35 + loss, breakpoints=bp)
             worst = max(worst, max(abs((a - b) / b) for a, b in zip(quad, ref)))
-    return Result("rel. dev. <= 1e-30", mpmath.nstr(worst, 3), worst <= mpmath.mpf(10) ** -30,
-                  f"mpmath Gauss-Legendre at 35+ digits, n <= {p['nmax']}")
+    return Result.bounded("rel. dev.", float(worst), 1e-30, unit="relative", measured=mpmath.nstr(worst, 3),
+                          details=f"mpmath Gauss-Legendre at 35+ digits, n <= {p['nmax']}")
 
 
 @claim(
@@ -97,7 +97,7 @@ def _smoothing(p):
         mu0_scaled = math.exp(softmax_funk_hecke(m, lam, 0, log=True)[0] - lam)
         brute = K @ sympy.lambdify(sa.sphere_symbols(m), poly, "numpy")(*Y.T) / mu0_scaled
         worst = max(worst, float(np.abs(smooth(E, lam)(X) - brute).max() / np.abs(brute).max()))
-    return Result("rel. dev. < 1e-12", fmt(worst), worst < 1e-12, f"lam = {lam}, random polynomials {p['cases']}")
+    return Result.bounded("rel. dev.", worst, 1e-12, "<", "relative", f"lam = {lam}, random polynomials {p['cases']}")
 
 
 @claim(
@@ -162,7 +162,7 @@ def _discretisation(p):
     poly = x0 * x1 + x2**3
     E = sa.HarmonicExpansion.from_polynomial(poly, 2)
     X = sa.sample_uniform(2, 3000, seed=0)
-    rows, ok = [], True
+    rows, ok, qs = [], True, []
     for lam, D in p["cases"]:
         Y, w = sa.quadrature_rule(2, D, method="product")
         W = w * np.exp(lam * (X @ Y.T - 1))
@@ -170,8 +170,10 @@ def _discretisation(p):
         measured = float(np.abs(h - smooth(E, lam)(X)).max())
         bound = discretisation_bound(2, lam, D, 3, 1.0)
         ok &= measured <= bound
+        qs.append(Quantity(f"lam={lam} D={D} sup |h - S_lam p|", measured, bound, unit="absolute"))
         rows.append(f"lam={lam}, D={D}, N={len(w)}: {measured:.2g} <= {bound:.2g}")
-    return Result("measured <= bound", "; ".join(rows), ok, "S^2, p = x0 x1 + x2^3, product rules, 3000 points")
+    return Result("measured <= bound", "; ".join(rows), ok, "S^2, p = x0 x1 + x2^3, product rules, 3000 points",
+                  quantities=qs)
 
 
 @claim(
@@ -181,7 +183,7 @@ def _discretisation(p):
     quick={"cases": [(2, 200.0, 80)]}, case_fields=("m", "lam", "degree"),
 )
 def _quad_lip(p):
-    rows, ok = [], True
+    rows, ok, qs = [], True, []
     for m, lam, D in p["cases"]:
         e = np.zeros(m + 1)
         e[-1] = 1.0
@@ -192,8 +194,9 @@ def _quad_lip(p):
         measured = float(np.abs(W @ sa.geodesic_distance(Y, e) / W.sum(1) - sa.geodesic_distance(X, e)).max())
         bound = quadrature_lipschitz_bound(m, lam, D)
         ok &= measured <= bound
+        qs.append(Quantity(f"S^{m} lam={lam} D={D} sup |h - f|", measured, bound, unit="absolute"))
         rows.append(f"S^{m} lam={lam} D={D}: {measured:.3g} <= {bound:.3g}")
-    return Result("measured <= bound", "; ".join(rows), ok, "f = d(., e), L = 1")
+    return Result("measured <= bound", "; ".join(rows), ok, "f = d(., e), L = 1", quantities=qs)
 
 
 @claim(
@@ -206,11 +209,14 @@ def _quad_lip(p):
 def _lipschitz(p):
     from spherical_approx.continuity import lipschitz_bound, modulus_of_continuity
 
-    rows, ok = [], True
+    rows, ok, qs = [], True, []
     for s in p["exprs"]:
         expr = sympy.sympify(s)
         b = lipschitz_bound(expr, 2)
         sampled = max(modulus_of_continuity(expr, 2, d, samples=5000).value / d for d in (0.003, 0.03))
         ok &= sampled <= b.upper and b.upper <= 1.1 * b.lower
+        qs += [Quantity(f"{s} sampled Lipschitz ratio", sampled, b.upper),
+               Quantity(f"{s} certified / attained", b.upper / b.lower, 1.1, unit="ratio")]
         rows.append(f"{s}: sampled {sampled:.4f} <= certified {b.upper:.4f} (attained {b.lower:.4f}, {b.boxes} boxes)")
-    return Result("sampled <= certified <= 1.1 attained", "; ".join(rows), ok, "S^2, cubed-sphere branch and bound")
+    return Result("sampled <= certified <= 1.1 attained", "; ".join(rows), ok, "S^2, cubed-sphere branch and bound",
+                  quantities=qs)

@@ -6,6 +6,7 @@ from spherical_approx.bounds import packing_constant
 
 from ..claims import Result, claim
 from ..prefix_lengths import run_sweep
+from ..report import PrefixLengthSection
 
 GROUP = "prefix lengths"
 
@@ -47,4 +48,5 @@ def _prefix_lengths(p):
                 + ", ".join(f"S^{m} eps={e}: {n}" for (m, _, e), n in sorted(needed.items()) if e in eps))
     return Result("sampled <= bound <= eps for every proven head; N_delta-net <= C_m delta^-m",
                   measured if not bad else "; ".join(bad), not bad,
-                  f"prefix budget {p['max_prefix']}: larger a priori sizes are not built", data=sweep)
+                  f"prefix budget {p['max_prefix']}: larger a priori sizes are not built",
+                  data=PrefixLengthSection(sweep))

@@ -17,6 +17,7 @@ from spherical_approx.seq2seq import (
 from spherical_approx.seq2seq.transformer import embed, error_split, grid
 
 from ..claims import Result, claim
+from ..report import Seq2seqSection
 
 GROUP = "seq2seq"
 
@@ -127,4 +128,4 @@ def _seq2seq(p):
                     f"({'meets' if worst <= p['eps'] else 'misses'} eps={p['eps']})")
     return Result("depth 2T+3; identical matrices; distinct F; mixing exact", "; ".join(rows), ok,
                   "outer functions: Sprecher's iteration at one level (see the seq2seq table)",
-                  data={"seq2seq": table})
+                  data=Seq2seqSection(table))

@@ -121,10 +121,10 @@ class Layer:
             Shape (B, T, d_v).
         """
         P = len(prefix)
-        B, T, _ = Z.shape
+        batch, T, _ = Z.shape
         step = max(1, chunk // max(1, T * (P + T)))
-        out = np.empty((B, T, self.W_V.shape[0]))
-        for i in range(0, B, step):
+        out = np.empty((batch, T, self.W_V.shape[0]))
+        for i in range(0, batch, step):
             s, Vp, Vc = self.scores_and_values(Z[i : i + step], prefix)
             w = np.exp(s - logsumexp(s, axis=2, keepdims=True))
             out[i : i + step] = w[:, :, :P] @ Vp + np.einsum("bts,bsv->btv", w[:, :, P:], Vc)

@@ -1,0 +1,241 @@
+"""The report's parts: one table renderer, progress bars, and the sections beside the claims table.
+
+A claim whose work yields more than a verdict (the prefix-length sweep, the
+sequence-to-sequence table) returns a :class:`Section` as its result's
+``data``; the command line iterates over the sections, whatever they are:
+``json()`` gives the entries they add to ``report.json``, ``markdown()`` their
+part of ``report.md`` and ``summary()`` what is printed after the claims table.
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["render_table", "GroupProgress", "Section", "PrefixLengthSection", "Seq2seqSection"]
+
+
+def render_table(headers, rows, markdown=False, width=60):
+    """A table as text: aligned columns for a terminal, or GitHub Markdown.
+
+    Parameters
+    ----------
+    headers : sequence of str
+        Column titles.
+    rows : sequence of sequence of str
+        The cells.
+    markdown : bool
+        Markdown (``|`` in cells escaped) instead of aligned plain text.
+    width : int
+        Plain text only: cells are cut to this many characters.
+
+    Returns
+    -------
+    str
+        The table, lines joined by newlines (no final newline).
+
+    Examples
+    --------
+    >>> print(render_table(["a", "b"], [["1", "x|y"]], markdown=True))
+    | a | b |
+    |---|---|
+    | 1 | x\\|y |
+    >>> print(render_table(["a", "b"], [["1", "22"]]))
+    a | b
+    --+---
+    1 | 22
+    """
+    if markdown:
+        def line(cells):
+            return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+        return "\n".join([line(headers), "|" + "---|" * len(headers)] + [line(r) for r in rows])
+    widths = [max([len(h)] + [min(len(str(r[i])), width) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells):
+        return " | ".join(str(c)[:width].ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    return "\n".join([line(headers), "-+-".join("-" * w for w in widths)] + [line(r) for r in rows])
+
+
+class GroupProgress:
+    """A tqdm progress bar per group of work, on stderr (the tables go to stdout).
+
+    Quiet when stderr is not a terminal (CI logs get no ``\\r`` frames). Call it as
+    ``progress(k, total, item)`` with items that have a ``group`` and an ``id``,
+    and with ``item=None`` at the end, as :func:`~proofs_check.claims.run_claims` does;
+    or use :meth:`step` and :meth:`finish` directly.
+
+    Parameters
+    ----------
+    sizes : dict
+        Group name to its number of steps.
+    stream : file, optional
+        Where the bars go (default ``sys.stderr``).
+    """
+
+    def __init__(self, sizes, stream=None):
+        self.sizes, self.stream = dict(sizes), stream or sys.stderr
+        self.group, self.bar = None, None
+
+    @classmethod
+    def for_claims(cls, claims):
+        """Bars for running ``claims``, one per group.
+
+        Parameters
+        ----------
+        claims : list of Claim
+            The claims to be run.
+
+        Returns
+        -------
+        GroupProgress
+            The progress reporter.
+        """
+        sizes = {}
+        for c in claims:
+            sizes[c.group] = sizes.get(c.group, 0) + 1
+        return cls(sizes)
+
+    def step(self, group, label):
+        """Start ``label`` in ``group`` (closing the previous group's bar when the group changes).
+
+        Parameters
+        ----------
+        group : str
+            The group of work.
+        label : str
+            What starts now.
+        """
+        from tqdm import tqdm
+
+        if group != self.group:
+            self.finish()
+            self.group = group
+            self.bar = tqdm(total=self.sizes.get(group, 1), desc=f"{group:<20}", file=self.stream, leave=True,
+                            disable=None, dynamic_ncols=True, bar_format="{desc} {bar} {n}/{total} {postfix}")
+        else:
+            self.bar.update(1)
+        self.bar.set_postfix_str(label)
+
+    def finish(self):
+        """Close the current group's bar."""
+        if self.bar is not None:
+            self.bar.update(self.bar.total - self.bar.n)
+            self.bar.set_postfix_str(f"{self.bar.format_dict['elapsed']:.1f} s")
+            self.bar.close()
+        self.group, self.bar = None, None
+
+    def __call__(self, k, total, claim):
+        if claim is None:
+            self.finish()
+        else:
+            self.step(claim.group, claim.id)
+
+
+class Section:
+    """A part of the report beside the claims table (a claim result's ``data``)."""
+
+    #: Title of the section in report.md.
+    title = ""
+
+    def json(self):
+        """Entries this section adds to report.json.
+
+        Returns
+        -------
+        dict
+            Top-level key to JSON-serialisable value.
+        """
+        return {}
+
+    def markdown(self):
+        """This section's part of report.md (without its title).
+
+        Returns
+        -------
+        str
+            Markdown text.
+        """
+        return ""
+
+    def summary(self):
+        """What is printed after the claims table, or None.
+
+        Returns
+        -------
+        str or None
+            Plain text.
+        """
+        return None
+
+
+class PrefixLengthSection(Section):
+    """The prefix length N each construction needed, per (m, eps): the paper's open question.
+
+    Parameters
+    ----------
+    sweep : proofs_check.prefix_lengths.Sweep
+        The runs of the sweep.
+    """
+
+    title = "Prefix lengths"
+
+    def __init__(self, sweep):
+        self.sweep = sweep
+
+    def _table(self, markdown):
+        from .prefix_lengths import TABLE_HEADERS, table_rows
+
+        return render_table(TABLE_HEADERS, table_rows(self.sweep), markdown=markdown, width=40)
+
+    def json(self):
+        inf = float("inf")
+        return {
+            "prefix_lengths": [
+                {"m": r.m, "target": r.target, "eps": r.eps, "method": r.method, "N": r.N,
+                 "bound": r.bound if r.bound != inf else None,
+                 "sampled_sup_error": None if r.N is None else r.measured, "seconds": round(r.seconds, 3),
+                 "note": r.note}
+                for r in self.sweep.runs
+            ],
+            "needed_delta_net": [{"m": m, "target": t, "eps": e, "N": n}
+                                 for (m, t, e), n in self.sweep.needed_net.items()],
+        }
+
+    def markdown(self):
+        from .prefix_lengths import TABLE_LEGEND
+
+        return ("The prefix length N each construction used to reach eps (the paper's open question, answered "
+                "empirically).\n\n" + self._table(markdown=True) + "\n\n" + TABLE_LEGEND)
+
+    def summary(self):
+        return "Prefix lengths N (see report.md for the legend):\n" + self._table(markdown=True)
+
+
+class Seq2seqSection(Section):
+    """Sup errors per stage of the Kolmogorov–Arnold transformer, per (T, target).
+
+    Parameters
+    ----------
+    rows : list of dict
+        One row per (T, target), as the seq2seq claim measures them.
+    """
+
+    title = "Sequence-to-sequence (Kolmogorov–Arnold transformer)"
+    headers = ["T", "target", "depth", "prefix lengths", "level", "sweep residual", "points", "inner", "mixing",
+               "outer", "total (sup)", "total (rms)", "s"]
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def json(self):
+        return {"seq2seq": self.rows}
+
+    def markdown(self):
+        cells = [[r["T"], r["target"], r["depth"], r["prefix_lengths"], r["level"], f"{r['sweep_residual']:.3g}",
+                  f"{r['points']} {r['evaluation']}", f"{r['inner']:.2g}", f"{r['mixing']:.1g}", f"{r['outer']:.3g}",
+                  f"{r['total']:.3g}", f"{r['total_rms']:.3g}", f"{r['seconds']:.1f}"] for r in self.rows]
+        return ("Sup errors per stage (docs/theory/seq2seq.rst): inner = layer 1 vs the exact element-wise map, "
+                "mixing = layer 2 vs the exact sum, outer = the superposition on exact inner sums vs F, total = the "
+                "transformer vs F. Outer functions by Sprecher's iteration at one level.\n\n"
+                + render_table(self.headers, cells, markdown=True))

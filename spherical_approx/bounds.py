@@ -419,8 +419,8 @@ class QuadratureParameters(AsDict):
         "lipschitz" or "polynomial".
     lam : float
         Softmax inverse temperature lambda > 0.
-    degree : int
-        Polynomial degree, >= 0.
+    rule_degree : int
+        Exactness D of the quadrature rule.
     N : int
         Nodes of the rule (prefix length).
     smoothing_part : float
@@ -435,7 +435,7 @@ class QuadratureParameters(AsDict):
     eps: float
     target: str
     lam: float
-    degree: int
+    rule_degree: int
     N: int
     smoothing_part: float
     discretisation_part: float
@@ -498,7 +498,7 @@ def quadrature_parameters(m, eps, lipschitz=1.0, expansion=None):
     Examples
     --------
     >>> q = quadrature_parameters(2, 0.1)
-    >>> q.error_bound <= 0.1, q.N == rule_size(2, q.degree)
+    >>> q.error_bound <= 0.1, q.N == rule_size(2, q.rule_degree)
     (True, True)
     """
     m = check_dimension(m)

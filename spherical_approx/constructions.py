@@ -419,7 +419,7 @@ def _quadrature(target, m, eps, lipschitz, T):
         q = quadrature_parameters(m, budget, lipschitz=L)
         sup_f = _sup_bound(target) if target.exprs is not None else None
         kind = f"proven [toolkit]: a priori Lipschitz bound + content, {note}"
-    Y, w = quadrature_rule(m, q.degree)
+    Y, w = quadrature_rule(m, q.rule_degree)
     values = target(Y)
     if sup_f is None:  # callable: |f| <= max |f(y_j)| + L pi (every point is within pi of a node)
         sup_f = float(np.max(np.linalg.norm(values, axis=1))) + L * math.pi
@@ -430,7 +430,7 @@ def _quadrature(target, m, eps, lipschitz, T):
         raise EpsNotMetError(f"quadrature: the float64 rounding of this head ({reserve / 2:.3g}) leaves no room "
                              f"for the content term within eps = {eps:g}: scale the target down or ask for a "
                              "larger eps")
-    beta, content = _rule_content_shift(m, q.lam, q.degree, sup_f, T, budget)
+    beta, content = _rule_content_shift(m, q.lam, q.rule_degree, sup_f, T, budget)
     prefix = Prefix(q.lam * Y, np.log(w) + beta, values)
     params = dict(q.as_dict(), beta=beta, content_term=content, sup_f=sup_f)
     return _proven("quadrature", m, head, prefix, q.error_bound + content, kind, T, params, eps, prediction)

@@ -28,7 +28,7 @@ from ._validate import check_dimension, check_int, check_positive
 from .arith import compile_expression, get_backend
 from .boxes import CertifiedBound, branch_and_bound, mean_value_enclosure, sqrt_nonnegative
 from .sphere import sample_uniform
-from .targets import Target, coordinate_expr, sphere_symbols
+from .targets import Target, coordinate_expr, output_expressions, sphere_symbols
 
 __all__ = [
     "arb_function",
@@ -300,7 +300,7 @@ def lipschitz_bound(expr, m, rtol=0.02, max_boxes=20000, dps=20):
     (True, 1.0)
     """
     m = check_dimension(m)
-    exprs = list(expr) if isinstance(expr, (list, tuple)) else [expr]
+    exprs, _ = output_expressions(expr)
     gens = sphere_symbols(m)
     # G = |grad f|^2 - <x, grad f>^2 = |grad_T f|^2 on the sphere (summed over outputs)
     G = 0
@@ -352,7 +352,7 @@ def sup_norm_bound(expr, m, rtol=0.01, max_boxes=20000, dps=20):
     (True, 0.5)
     """
     m = check_dimension(m)
-    exprs = list(expr) if isinstance(expr, (list, tuple)) else [expr]
+    exprs, _ = output_expressions(expr)
     gens = sphere_symbols(m)
     fns = [mean_value_enclosure(coordinate_expr(e, m), gens) for e in exprs]
     import flint

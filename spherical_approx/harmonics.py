@@ -43,7 +43,7 @@ from .arith import get_backend
 from .gegenbauer import zonal_polynomials
 from .limits import InfeasibleError, check_feasible
 from .sphere import polynomial_integral, sphere_area
-from .targets import Target, coordinate_expr, sphere_symbols
+from .targets import Target, coordinate_expr, output_expressions, sphere_symbols
 
 __all__ = [
     "harmonic_dimension",
@@ -119,11 +119,11 @@ def harmonic_dimensions(m, degrees):
 
 @lru_cache(maxsize=256)
 def _labels(k, nmax):
-    """Patterns of all degrees L <= nmax at level k: dict L -> list of tuples."""
+    """Patterns of all degrees deg <= nmax at level k: dict deg -> list of tuples."""
     if k == 1:
-        return {L: [(0, 0)] if L == 0 else [(L, 1), (L, -1)] for L in range(nmax + 1)}
+        return {deg: [(0, 0)] if deg == 0 else [(deg, 1), (deg, -1)] for deg in range(nmax + 1)}
     lower = _labels(k - 1, nmax)
-    return {L: [(L,) + lab for l in range(L + 1) for lab in lower[l]] for L in range(nmax + 1)}
+    return {deg: [(deg,) + lab for l in range(deg + 1) for lab in lower[l]] for deg in range(nmax + 1)}
 
 
 def harmonic_labels(m, n):
@@ -169,7 +169,7 @@ def _gegenbauer_constants(alpha2, jmax, B):
 def _basis_values(m, nmax, cols, B, top_only):
     """Basis values for degrees <= nmax from coordinate columns ``cols[0..m]``.
 
-    Returns dict L -> array of shape (k, dim H_L) (float or object dtype).
+    Returns dict deg -> array of shape (k, dim H_deg) (float or object dtype).
     """
     x0, x1 = cols[0], cols[1]
     one = x0 * 0 + 1
@@ -177,14 +177,14 @@ def _basis_values(m, nmax, cols, B, top_only):
     c, s = one, x0 * 0
     inv_sqrt_pi = 1 / B.sqrt(B.pi())
     vals = {0: np.stack([one * (inv_sqrt_pi / B.sqrt(B.rational(2)))], axis=1)}
-    for L in range(1, nmax + 1):
+    for deg in range(1, nmax + 1):
         c, s = x0 * c - x1 * s, x0 * s + x1 * c
-        vals[L] = np.stack([c * inv_sqrt_pi, s * inv_sqrt_pi], axis=1)
+        vals[deg] = np.stack([c * inv_sqrt_pi, s * inv_sqrt_pi], axis=1)
     r2 = x0 * x0 + x1 * x1
     for k in range(2, m + 1):
         xk = cols[k]
         r2 = r2 + xk * xk
-        new = {L: [] for L in range(nmax + 1)}
+        new = {deg: [] for deg in range(nmax + 1)}
         for l in range(nmax + 1):
             # alpha = l + (k-1)/2, i.e. 2 alpha = 2l + k - 1
             inv_sqrt_h0, a = _gegenbauer_constants(2 * l + k - 1, nmax - l, B)
@@ -194,10 +194,10 @@ def _basis_values(m, nmax, cols, B, top_only):
                     g_prev, g = g, xk * g / a[1]
                 elif j >= 2:
                     g_prev, g = g, (xk * g - a[j - 1] * r2 * g_prev) / a[j]
-                L = l + j
-                if not top_only or k < m or L == nmax:
-                    new[L].append(g[:, None] * vals[l])
-        vals = {L: np.concatenate(v, axis=1) for L, v in new.items() if v}
+                deg = l + j
+                if not top_only or k < m or deg == nmax:
+                    new[deg].append(g[:, None] * vals[l])
+        vals = {deg: np.concatenate(v, axis=1) for deg, v in new.items() if v}
     return vals
 
 
@@ -493,8 +493,7 @@ class HarmonicExpansion:
         gens = tuple(variables) if variables is not None else sphere_symbols(m)
         if len(gens) != m + 1:
             raise ValueError(f"variables must be {m + 1} symbols for S^{m}, got {len(gens)}")
-        scalar = not isinstance(expr, (list, tuple, sympy.MatrixBase, np.ndarray))
-        exprs = [expr] if scalar else list(np.ravel(np.asarray(expr, dtype=object)))
+        exprs, scalar = output_expressions(expr)
         if not exprs:
             raise ValueError("expr is empty")
         comps_per_output = []

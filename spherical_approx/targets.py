@@ -12,10 +12,38 @@ import sympy
 
 from ._validate import check_dimension
 
-__all__ = ["Target", "sphere_symbols", "coordinate_expr", "VECTOR_CONTAINERS"]
+__all__ = ["Target", "sphere_symbols", "coordinate_expr", "output_expressions", "VECTOR_CONTAINERS"]
 
 #: Containers whose entries are the outputs of a vector-valued sympy target.
 VECTOR_CONTAINERS = (list, tuple, sympy.MatrixBase, np.ndarray)
+
+
+def output_expressions(expr):
+    """The expressions of a sympy target, one per output, and whether the target is scalar valued.
+
+    The one rule for what a vector-valued sympy target is: a list, tuple, sympy
+    Matrix or array of expressions (flattened in row-major order); anything else
+    is one scalar expression.
+
+    Parameters
+    ----------
+    expr : sympy expression or container of them
+        The target.
+
+    Returns
+    -------
+    tuple
+        ``(expressions, scalar)``: a list of the outputs' expressions and a bool.
+
+    Examples
+    --------
+    >>> x = sympy.Symbol("x0")
+    >>> output_expressions(x), output_expressions(sympy.Matrix([x, 2 * x]))
+    (([x0], True), ([x0, 2*x0], False))
+    """
+    if isinstance(expr, VECTOR_CONTAINERS):
+        return list(np.ravel(np.asarray(expr, dtype=object))), False
+    return [expr], True
 
 
 def sphere_symbols(m):
@@ -111,8 +139,7 @@ class Target:
         self.exprs = None
         if isinstance(f, (sympy.Basic, *VECTOR_CONTAINERS)):
             gens = sphere_symbols(m)
-            items = [f] if isinstance(f, sympy.Basic) and not isinstance(f, sympy.MatrixBase) \
-                else list(np.ravel(np.asarray(f, dtype=object)))
+            items, self.scalar = output_expressions(f)
             if not items:
                 raise ValueError("f is an empty list: give at least one expression")
             self.exprs = [coordinate_expr(e, m, "f") for e in items]
@@ -121,7 +148,6 @@ class Target:
                     raise ValueError(f"f = {e} is not a finite real expression on the sphere")
             fns = [sympy.lambdify(gens, e, "numpy") for e in self.exprs]
             self.func = lambda X: np.stack([np.broadcast_to(fn(*X.T), (X.shape[0],)) for fn in fns], axis=1)
-            self.scalar = not isinstance(f, VECTOR_CONTAINERS)
         elif callable(f):
             self.func = f
             probe = np.asarray(f(np.eye(m + 1)[:2]))

@@ -113,7 +113,7 @@ def test_quadrature_lipschitz_bound_against_distance_target():
     # f = d(., e), L = 1: the head at e averages d(e, y_j) with the softmax weights
     m, lam = 2, 200.0
     q = quadrature_parameters(m, 0.25)
-    for lam, D in [(200.0, 80), (q.lam, q.degree)]:
+    for lam, D in [(200.0, 80), (q.lam, q.rule_degree)]:
         Y, w = sa.quadrature_rule(m, D)
         X = sa.sample_uniform(m, 300, seed=1)
         S = X @ Y.T
@@ -129,8 +129,8 @@ def test_quadrature_lipschitz_bound_against_distance_target():
 def test_quadrature_parameters_meet_eps():
     for m, eps in [(1, 0.1), (2, 0.1), (1, 0.01)]:
         q = quadrature_parameters(m, eps)
-        assert q.error_bound <= eps and q.N == sa.rule_size(m, q.degree)
-        assert quadrature_lipschitz_bound(m, q.lam, q.degree) == pytest.approx(q.error_bound)
+        assert q.error_bound <= eps and q.N == sa.rule_size(m, q.rule_degree)
+        assert quadrature_lipschitz_bound(m, q.lam, q.rule_degree) == pytest.approx(q.error_bound)
     x0, x1, x2 = sa.sphere_symbols(2)
     E = sa.HarmonicExpansion.from_polynomial(x0 * x1 + x2**3, 2)
     q = quadrature_parameters(2, 0.01, expansion=E)

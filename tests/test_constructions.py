@@ -39,7 +39,7 @@ def test_quadrature_head_matches_prediction_within_tail_bound(m, degree):
     X = sa.sample_uniform(m, 500, seed=1)
     measured = np.abs(a(X)[:, 0] - a.prediction(X)).max()
     sup_p = q["sup_f"]
-    bound = discretisation_bound(m, q["lam"], q["degree"], degree, sup_p)
+    bound = discretisation_bound(m, q["lam"], q["rule_degree"], degree, sup_p)
     # the proven float64 rounding bound of the head's evaluation
     rounding = q["rounding_bound"]
     assert 0 < rounding < 1e-10

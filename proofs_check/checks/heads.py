@@ -77,7 +77,7 @@ def _quad_pred(p):
         pts = sa.sample_uniform(m, 500, seed=1)
         measured = float(np.abs(a(pts)[:, 0] - a.prediction(pts)).max())
         q = a.parameters
-        bound = discretisation_bound(m, q["lam"], q["degree"], d, q["sup_f"])
+        bound = discretisation_bound(m, q["lam"], q["rule_degree"], d, q["sup_f"])
         bound += q["rounding_bound"]
         ok &= measured <= bound
         rows.append(f"S^{m} deg {d}: N={a.prefix_length}, lam={q['lam']:.3g}: {measured:.2g} <= {bound:.2g}")

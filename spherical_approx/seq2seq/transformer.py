@@ -148,29 +148,30 @@ def pretrained_layers(T):
         The layers.
     """
     T = check_int(T, "T", minimum=2)
-    L = Layout(T)
-    D, k, Q = L.width, L.key_dim, 2 * T + 1
+    layout = Layout(T)
+    width, k, Q = layout.width, layout.key_dim, 2 * T + 1
 
     def select(rows, block_start, size=None):
-        # rows x D, with an identity on `size` rows (all by default) picking block_start..
+        # rows x width, with an identity on `size` rows (all by default) picking block_start..
         size = rows if size is None else size
-        W = np.zeros((rows, D))
+        W = np.zeros((rows, width))
         W[np.arange(size), block_start + np.arange(size)] = 1.0
         return W
 
-    W_K = select(k, L.key.start)
+    W_K = select(k, layout.key.start)
     # layer 1: query (cos, sin, 1) against keys (lam cos, lam sin, bias); values: 2T+1 numbers -> u
-    layers = [Layer("inner map", select(k, L.embed.start, 3), W_K, select(Q, L.val.start), select(Q, L.u.start).T)]
+    layers = [Layer("inner map", select(k, layout.embed.start, 3), W_K, select(Q, layout.val.start),
+                    select(Q, layout.u.start).T)]
     # layer 2: all scores 0 -> the mean over positions; times T -> the inner sums in s
-    layers.append(Layer("mixing", np.zeros((k, D)), np.zeros((k, D)), select(Q, L.u.start),
-                        float(T) * select(Q, L.s.start).T))
+    layers.append(Layer("mixing", np.zeros((k, width)), np.zeros((k, width)), select(Q, layout.u.start),
+                        float(T) * select(Q, layout.s.start).T))
     # layers 3..: query (s_q, 1, e_t); value: 1 number -> y
-    W_V, W_O = select(1, L.val.start), select(1, L.y.start).T
+    W_V, W_O = select(1, layout.val.start), select(1, layout.y.start).T
     for q in range(Q):
-        W_Qq = np.zeros((k, D))
-        W_Qq[0, L.s.start + q] = 1.0
-        W_Qq[1, L.embed.start + 2] = 1.0
-        W_Qq[2 + np.arange(T), L.pos.start + np.arange(T)] = 1.0
+        W_Qq = np.zeros((k, width))
+        W_Qq[0, layout.s.start + q] = 1.0
+        W_Qq[1, layout.embed.start + 2] = 1.0
+        W_Qq[2 + np.arange(T), layout.pos.start + np.arange(T)] = 1.0
         layers.append(Layer(f"outer q={q}", W_Qq, W_K, W_V, W_O))
     for layer in layers:
         for W in (layer.W_Q, layer.W_K, layer.W_V, layer.W_O):

@@ -105,10 +105,12 @@ class Backend:
     """A number system with a fixed working precision.
 
     Library code is written once against these methods, plus ``+ - * /`` on
-    the numbers they return. Where one number system needs a different
-    algorithm (the log-scaled float Bessel functions, the arb precision
-    escalation), the subclass overrides the method; library code never asks
-    which backend it holds.
+    the numbers they return, and never asks which backend it holds. Where one
+    number system needs a different algorithm, its subclass overrides a method
+    (the arb precision escalation, :meth:`tightened`), or a whole function is
+    registered for its class with :func:`functools.singledispatch` (the
+    log-scaled float path of the softmax multipliers, the arb Funk-Hecke
+    integral).
 
     Attributes
     ----------
@@ -208,8 +210,8 @@ class Backend:
 
         Parameters
         ----------
-        x : number
-            The argument, a number of this backend.
+        x : int, Fraction, sympy Rational, str, float, or a number of this backend
+            The value.
 
         Returns
         -------

@@ -51,10 +51,10 @@ def sqrt_nonnegative(x):
 
     if x >= 0:
         return x.sqrt()
-    # [0, sqrt(upper)] exactly: python-flint's nonnegative_part() rounds the radius to
-    # 30 bits, which loosened certified Lipschitz constants by 1e-9 (relative)
+    # [0, sqrt(upper)] exactly (python-flint's nonnegative_part() rounds the radius to 30 bits,
+    # which loosened certified Lipschitz constants by 1e-9); an undefined ball (upper NaN) stays
+    # undefined: only a certainly negative one gives 0
     upper = x.upper()
-    # (an undefined ball, upper NaN, must stay undefined: only a certainly negative one gives 0)
     return flint.arb(0) if upper < 0 else flint.arb(0).union(flint.arb(upper).sqrt())
 
 

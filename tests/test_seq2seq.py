@@ -177,3 +177,19 @@ def test_inner_function_is_freed_with_its_caches():
     del psi
     gc.collect()
     assert ref() is None  # an lru_cache on the methods kept every instance alive
+
+
+def test_layer_softmax_is_accurate_at_large_scores():
+    # the layers' scores reach 5e8; exp(s - logsumexp(s)) rounds max + log(sum) at that size (errors ~1e-8),
+    # the in-place form subtracts the max exactly
+    import mpmath
+
+    from spherical_approx.seq2seq.transformer import softmax_in_place
+
+    rng = np.random.default_rng(3)
+    scores = 5e8 + rng.normal(scale=3.0, size=(4, 50))
+    weights = softmax_in_place(scores.copy())
+    for row, got in zip(scores, weights):
+        exact = [mpmath.exp(mpmath.mpf(float(x)) - mpmath.mpf(float(row.max()))) for x in row]
+        total = mpmath.fsum(exact)
+        assert max(abs(float(e / total) - g) for e, g in zip(exact, got)) < 1e-15

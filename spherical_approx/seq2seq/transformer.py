@@ -30,7 +30,8 @@ from .._validate import check_int
 from .kolmogorov import OuterFunctions, check_sequences
 
 __all__ = ["Layout", "Layer", "pretrained_layers", "embed", "arc_angle", "PrefixTransformer", "inner_prefix",
-           "outer_prefix", "compile_transformer", "relative_content_attention", "error_split", "grid"]
+           "outer_prefix", "compile_transformer", "softmax_in_place", "relative_content_attention", "error_split",
+           "grid"]
 
 #: score bonus of a prefix token for its own position (others are e^-M smaller)
 POSITION_MARGIN = 80.0
@@ -63,6 +64,33 @@ class Layout:
             start += size
         self.width = start
         self.key_dim = T + 2
+
+
+def softmax_in_place(scores):
+    """Softmax over the last axis, in place: one exponential per score.
+
+    ``exp(s - max s) / sum exp(s - max s)``, the same weights as ``exp(s - logsumexp(s))``
+    (which computes every exponential twice) without temporaries of the scores' size.
+
+    Parameters
+    ----------
+    scores : ndarray
+        Float scores; overwritten with the weights.
+
+    Returns
+    -------
+    ndarray
+        ``scores``, now the softmax weights (each row sums to 1).
+
+    Examples
+    --------
+    >>> softmax_in_place(np.array([[0.0, np.log(3.0)]])).round(12).tolist()
+    [[0.25, 0.75]]
+    """
+    scores -= scores.max(axis=-1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=-1, keepdims=True)
+    return scores
 
 
 @dataclass(frozen=True)
@@ -113,7 +141,7 @@ class Layer:
         prefix : ndarray
             The layer's prefix tokens.
         chunk : int
-            Sequences per chunk.
+            Score entries per chunk (``chunk / (T (P + T))`` sequences, P the prefix length).
 
         Returns
         -------
@@ -125,8 +153,8 @@ class Layer:
         step = max(1, chunk // max(1, T * (P + T)))
         out = np.empty((batch, T, self.W_V.shape[0]))
         for i in range(0, batch, step):
-            s, Vp, Vc = self.scores_and_values(Z[i : i + step], prefix)
-            w = np.exp(s - logsumexp(s, axis=2, keepdims=True))
+            w, Vp, Vc = self.scores_and_values(Z[i : i + step], prefix)
+            softmax_in_place(w)
             out[i : i + step] = w[:, :, :P] @ Vp + np.einsum("bts,bsv->btv", w[:, :, P:], Vc)
         return out
 

@@ -26,7 +26,7 @@ Softmax smoothing
 Bounds and certificates
     the modules ``bounds`` and ``continuity``; certify_sup_error, Certificate
 Heads and constructions
-    Prefix, UniversalHead, approximate, Approximation
+    Prefix, UniversalHead, approximate, Approximation, load (a saved head)
 
 Examples
 --------
@@ -54,6 +54,7 @@ from .harmonics import (
 from .heads import Prefix, UniversalHead
 from .kernels import softmax_multipliers
 from .quadrature import product_rule, quadrature_rule, rule_size
+from .saving import load
 from .sphere import (
     cap_area,
     covering_radius,
@@ -87,5 +88,5 @@ __all__ = [
     # bounds and certificates
     "bounds", "continuity", "certify", "certify_sup_error", "Certificate",
     # heads and constructions
-    "Prefix", "UniversalHead", "approximate", "Approximation",
+    "Prefix", "UniversalHead", "approximate", "Approximation", "load",
 ]

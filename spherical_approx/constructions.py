@@ -87,6 +87,8 @@ class Approximation:
         The construction's parameters and the terms of the bound.
     prediction : object, optional
         The predicted function where one exists.
+    target_expressions : tuple of str, optional
+        The target's sympy expressions (one per output), when it was given as expressions.
     """
 
     method: str
@@ -98,6 +100,7 @@ class Approximation:
     context_tokens: int
     parameters: dict = field(default_factory=dict)
     prediction: object = None  # a HarmonicExpansion when the head's limit is known exactly
+    target_expressions: tuple | None = None
 
     def __call__(self, X, context_tokens=None, truncated=None):
         T = self.context_tokens if context_tokens is None else context_tokens
@@ -126,6 +129,25 @@ class Approximation:
             The allowance.
         """
         return sum(_evaluation_terms(self.prefix, self.context_tokens if context_tokens is None else context_tokens))
+
+    def save(self, path):
+        """Write this head to an ``.npz`` file; :func:`spherical_approx.load` reads it back.
+
+        See :mod:`spherical_approx.saving` for what the file holds and how it is protected.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write (``.npz`` is appended when missing).
+
+        Returns
+        -------
+        str
+            The path written.
+        """
+        from .saving import save_head
+
+        return save_head(self, path)
 
     def prefix_tokens(self):
         """Prefix tokens (N, d) in the universal head's token layout (a read-only copy).
@@ -308,7 +330,10 @@ def approximate(f, m, eps, method="delta_net", lipschitz=None, context_tokens=1,
         lipschitz = check_positive(lipschitz, "lipschitz")
     target = Target(f, m)
     builder = {"delta_net": _delta_net, "quadrature": _quadrature, "spectral": _spectral, "fitted": _fitted}[method]
-    return builder(target, m, eps, lipschitz, T, **options)
+    approx = builder(target, m, eps, lipschitz, T, **options)
+    if target.exprs is not None:
+        approx.target_expressions = tuple(str(e) for e in target.exprs)
+    return approx
 
 
 def _lipschitz(target, lipschitz, method):

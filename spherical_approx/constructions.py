@@ -9,7 +9,9 @@ method        provenance     error_bound
 ============  =============  =====================================================
 delta_net     [third-party]  ``3 L delta + B T e^(-lam cos delta)`` (proven)
 quadrature    [toolkit]      smoothing + discretisation + content term (proven)
-spectral      [toolkit]      Taylor truncation + discretisation + content (proven)
+spectral      [toolkit]      Taylor truncation + discretisation + content (proven);
+                             for a plain callable ``inf``, with an a posteriori
+                             estimate from the decay of f's projections (measured)
 fitted        [toolkit]      sup error on a held-out dense sample (measured only)
 ============  =============  =====================================================
 
@@ -37,13 +39,13 @@ from .bounds import (
     expansion_sup_bound,
     quadrature_parameters,
 )
-from .harmonics import HarmonicExpansion, check_symbolic_dimension
+from .harmonics import HarmonicExpansion, check_symbolic_dimension, harmonic_dimensions
 from .heads import Prefix, UniversalHead, log_sum_exp_shift
 from .kernels import smooth, softmax_funk_hecke, softmax_multipliers
 from .limits import check_feasible
 from .quadrature import check_rule_feasible, quadrature_rule, rule_size
 from .rounding import gamma, head_rounding_bound, unit_roundoff
-from .sphere import check_delta_net_feasible, delta_net, sample_uniform
+from .sphere import check_delta_net_feasible, delta_net, sample_uniform, sphere_area
 from .targets import Target, coordinate_expr, sphere_symbols
 
 __all__ = ["approximate", "Approximation", "taylor_truncation", "cauchy_majorants", "METHODS",
@@ -281,6 +283,9 @@ def approximate(f, m, eps, method="delta_net", lipschitz=None, context_tokens=1,
     m : int
     eps : float > 0
     method : {"delta_net", "quadrature", "spectral", "fitted"}
+        "spectral" with a plain callable projects f on harmonics with an exact rule,
+        chops the degree where the projections' decay puts the tail below eps/4, and
+        returns ``error_bound = inf`` with the estimate in ``parameters["estimated_error"]``.
     lipschitz : float > 0, optional
         Geodesic Lipschitz constant of f. For a sympy target one is certified
         (:func:`~spherical_approx.continuity.lipschitz_bound`) and used; a value
@@ -573,7 +578,7 @@ def taylor_truncation(expr, m, degree, majorants=None):
 
 def _spectral(target, m, eps, lipschitz, T, max_degree=60):
     if target.exprs is None:
-        raise ValueError("method 'spectral' needs f as a sympy expression (its Taylor polynomial is used)")
+        return _spectral_callable(target, m, eps, T, max_degree)
     check_symbolic_dimension(m)
     head = UniversalHead(m, target.d_out)
     # 1) polynomial approximant p with a proven sup error <= eps/2: the smallest Taylor
@@ -601,12 +606,23 @@ def _spectral(target, m, eps, lipschitz, T, max_degree=60):
     polys = [p for p, _ in pairs]
     trunc = math.sqrt(sum(b * b for _, b in pairs))
     E = HarmonicExpansion.from_polynomial(polys if not target.scalar else polys[0], m)
+    prefix, params = _deconvolved_prefix(E, m, eps, T)
+    params = {"taylor_degree": E.degree, "taylor_bound": trunc, **params}
+    # the remaining eps/8 is for the float64 rounding, which _proven adds and checks
+    return _proven("spectral", m, head, prefix, trunc + params["discretisation"] + params["content_term"],
+                   "proven [toolkit]: Taylor (Cauchy, analyticity proven) + discretisation + content",
+                   T, params, eps, E)
+
+
+def _deconvolved_prefix(E, m, eps, T):
+    """The spectral prefix for a polynomial expansion E: values ``proj_n p / a_n(lam)`` at the nodes of a
+    rule whose discretisation error is within eps/4, and the content shift within eps/8."""
     d = E.degree
     lam = float(max(d, 1))
     a = softmax_multipliers(m, lam, d)
     V = E.scaled(list(1.0 / a))  # deconvolved values: S_lam V = p
     sup_v = expansion_sup_bound(V)
-    # 2) rule degree: discretisation of V within eps/4
+    # rule degree: discretisation of V within eps/4
     D = d
     while discretisation_bound(m, lam, D, d, sup_v) > eps / 4:
         D += max(1, D // 8)
@@ -618,13 +634,55 @@ def _spectral(target, m, eps, lipschitz, T, max_degree=60):
     beta, content = _rule_content_shift(m, lam, D, sup_v, T, eps / 8)
     prefix = Prefix(lam * Y, np.log(w) + beta, values)
     vmax = float(np.abs(values).max())
-    params = {"taylor_degree": d, "taylor_bound": trunc, "lam": lam, "rule_degree": D, "N": len(w),
-              "discretisation": disc, "content_term": content, "beta": beta, "max_abs_value": vmax,
-              "sup_v_bound": sup_v}
-    # the remaining eps/8 is for the float64 rounding, which _proven adds and checks
-    return _proven("spectral", m, head, prefix, trunc + disc + content,
-                   "proven [toolkit]: Taylor (Cauchy, analyticity proven) + discretisation + content",
-                   T, params, eps, E)
+    return prefix, {"lam": lam, "rule_degree": D, "N": len(w), "discretisation": disc, "content_term": content,
+                    "beta": beta, "max_abs_value": vmax, "sup_v_bound": sup_v}
+
+
+#: Relative size at which projection coefficients count as rounding noise (the chop's plateau).
+SPECTRAL_NOISE = 1e-13
+
+
+def _spectral_callable(target, m, eps, T, max_degree):
+    """Spectral head for a plain callable: project f on harmonics with an exact rule, chop the
+    degree where the coefficients' decay says the tail is below eps/4 (as Chebfun chops), then
+    compile as for a polynomial. The error is an a posteriori estimate, labelled measured."""
+    head = UniversalHead(m, target.d_out)
+    d = 8
+    while True:
+        d = min(d, max_degree)
+        E = HarmonicExpansion.from_function(target.func, m, d, rule_degree=2 * d + 10)
+        norms = np.asarray(E.norms(exact=False), dtype=float)
+        # sup of a degree-n harmonic of L2 norm 1 is sqrt(dim H_n / A_m) (addition theorem)
+        weights = np.sqrt(harmonic_dimensions(m, np.arange(d + 1)) / sphere_area(m))
+        sup_terms = weights * norms
+        scale = max(float(sup_terms.max()), 1e-300)
+        # the tail beyond d from the decay of the envelope max(term_(n-1), term_n) over the last
+        # degrees (one parity can vanish: an odd f has no even degrees), taken geometric
+        last, before = float(sup_terms[-2:].max()), float(sup_terms[-4:-2].max())
+        ratio = min(0.9, ((last + 1e-300) / (before + 1e-300)) ** 0.5)
+        beyond = last * ratio / (1 - ratio)
+        settled = beyond <= eps / 16 or float(sup_terms[-4:].max()) <= SPECTRAL_NOISE * scale
+        if settled or d == max_degree:
+            break
+        d *= 2
+    tails = np.concatenate([np.cumsum(sup_terms[::-1])[::-1][1:], [0.0]]) + beyond  # tail after each degree
+    cut = next((c for c in range(d + 1) if tails[c] <= eps / 4), None)
+    if cut is None or not settled:
+        raise EpsNotMetError(f"spectral (callable): the coefficients up to degree {d} do not settle below eps/4 = "
+                             f"{eps / 4:g} (estimated tail {tails[min(d, len(tails) - 1)]:.3g}); f may not be smooth "
+                             "enough: use method 'fitted', or give f as a sympy expression")
+    E = HarmonicExpansion(m, cut, coefficients=[E.coefficients(n) for n in range(cut + 1)], scalar=target.scalar)
+    prefix, params = _deconvolved_prefix(E, m, eps, T)
+    rounding, trunc_eval = _evaluation_terms(prefix, T)
+    estimate = float(tails[cut]) + params["discretisation"] + params["content_term"] + rounding + trunc_eval
+    params = {"degree": cut, "projection_degree": d, "estimated_tail": float(tails[cut]), **params,
+              "rounding_bound": rounding, "truncation_allowance": trunc_eval, "estimated_error": estimate,
+              "eps": eps}
+    if not estimate <= eps:
+        raise EpsNotMetError(f"spectral (callable): the estimated error {estimate:.3g} is above eps = {eps:g}")
+    return Approximation("spectral", m, head, prefix, math.inf,
+                         "measured: a posteriori estimate from the decay of f's projections (not proven; "
+                         f"estimated error {estimate:.3g} in parameters['estimated_error'])", T, params, E)
 
 
 # --------------------------------------------------------------------------- fitted [toolkit]

@@ -9,9 +9,14 @@ part of ``report.md`` and ``summary()`` what is printed after the claims table.
 
 from __future__ import annotations
 
+import html
+import json
+import os
+import platform
 import sys
 
-__all__ = ["render_table", "GroupProgress", "Section", "PrefixLengthSection", "Seq2seqSection"]
+__all__ = ["render_table", "GroupProgress", "Section", "PrefixLengthSection", "Seq2seqSection", "Report",
+           "TABLE_HEADERS"]
 
 
 def render_table(headers, rows, markdown=False, width=60):
@@ -239,3 +244,155 @@ class Seq2seqSection(Section):
                 "mixing = layer 2 vs the exact sum, outer = the superposition on exact inner sums vs F, total = the "
                 "transformer vs F. Outer functions by Sprecher's iteration at one level.\n\n"
                 + render_table(self.headers, cells, markdown=True))
+
+
+#: Columns of the claims table.
+TABLE_HEADERS = ["claim", "provenance", "parameters", "predicted / bound", "measured", "result"]
+
+
+class Report:
+    """The outcome of a run of the suite: results per claim, sections, figures.
+
+    Built by :func:`proofs_check.run`. ``passed`` says whether every claim passed;
+    :meth:`to_json` and :meth:`to_markdown` give report.json and report.md,
+    :meth:`table` the terminal table; in a notebook it renders as an HTML table.
+
+    Parameters
+    ----------
+    results : list of (Claim, Result)
+        The claims run and their results.
+    quick : bool
+        Whether the reduced parameters were used.
+    m, eps : int or float or None
+        The dimension and tolerance overrides.
+    seconds : float
+        Wall time of the run.
+    figures : list of (str, str)
+        (name, file name) of the figures written.
+    figure_errors : list of str
+        Figures that could not be drawn, with the reason.
+    """
+
+    def __init__(self, results, quick=False, m=None, eps=None, seconds=0.0, figures=(), figure_errors=()):
+        self.results, self.quick, self.m, self.eps = list(results), quick, m, eps
+        self.seconds, self.figures, self.figure_errors = seconds, list(figures), list(figure_errors)
+        self.sections = [r.data for _, r in self.results if isinstance(r.data, Section)]
+
+    @property
+    def passed(self):
+        """True when every claim passed."""
+        return all(r.passed for _, r in self.results)
+
+    @property
+    def failed(self):
+        """Ids of the claims that failed."""
+        return [c.id for c, r in self.results if not r.passed]
+
+    @property
+    def overrides(self):
+        """The --m and --eps overrides in force."""
+        return {k: v for k, v in (("m", self.m), ("eps", self.eps)) if v is not None}
+
+    def _row(self, c, r, statement=False):
+        params = ", ".join(f"{k}={v}" for k, v in c.parameters(self.quick, self.m, self.eps).items())
+        cells = [c.id, c.provenance, params, r.predicted, r.error or r.measured, "PASS" if r.passed else "FAIL"]
+        return cells[:2] + [c.statement] + cells[2:] if statement else cells
+
+    def table(self, markdown=False):
+        """The claims table (terminal text, or Markdown with each claim's statement).
+
+        Parameters
+        ----------
+        markdown : bool
+            Markdown instead of aligned text.
+
+        Returns
+        -------
+        str
+            The table.
+        """
+        headers = TABLE_HEADERS[:2] + ["statement"] + TABLE_HEADERS[2:] if markdown else TABLE_HEADERS
+        return render_table(headers, [self._row(c, r, markdown) for c, r in self.results], markdown=markdown)
+
+    def summary(self):
+        """One line: passed and failed counts and the time.
+
+        Returns
+        -------
+        str
+            The line.
+        """
+        return f"{len(self.results) - len(self.failed)} passed, {len(self.failed)} failed in {self.seconds:.1f} s"
+
+    def to_json(self):
+        """report.json as a dict.
+
+        Returns
+        -------
+        dict
+            Run metadata, one entry per claim (with its quantities), and the sections' entries.
+        """
+        report = {
+            "quick": self.quick,
+            "overrides": self.overrides,
+            "seconds": round(self.seconds, 2),
+            "python": platform.python_version(),
+            "claims": [
+                {"id": c.id, "statement": c.statement, "provenance": c.provenance, "group": c.group,
+                 "parameters": c.parameters(self.quick, self.m, self.eps), **r.as_dict()}
+                for c, r in self.results
+            ],
+            "figures": [f for _, f in self.figures],
+            "figure_errors": self.figure_errors,
+        }
+        for section in self.sections:
+            report.update(section.json())
+        return report
+
+    def to_markdown(self):
+        """report.md.
+
+        Returns
+        -------
+        str
+            The report in Markdown.
+        """
+        out = ["# proofs_check report\n\n",
+               f"{self.summary()}{' (quick)' if self.quick else ''}"
+               + (f"; overrides {', '.join(f'{k}={v}' for k, v in self.overrides.items())}" if self.overrides else "")
+               + ".\n\n",
+               "Provenance: [paper] Petrov, Torr & Bibi (ICML 2024); [third-party] other published work; "
+               "[classical] textbook results; [toolkit] proved in docs/theory/.\n\n",
+               self.table(markdown=True) + "\n"]
+        if self.failed:
+            out.append("\n## Failures\n\n")
+            out += [f"### {c.id}\n\n{r.error or r.measured}\n\n```\n{r.details}\n```\n\n"
+                    for c, r in self.results if not r.passed]
+        out += [f"\n## {section.title}\n\n{section.markdown()}\n" for section in self.sections]
+        if self.figures or self.figure_errors:
+            out.append("\n## Figures\n\n")
+            out += [f"{name}\n\n![{name}]({f})\n\n" for name, f in self.figures]
+            out += [f"- not written: {e}\n" for e in self.figure_errors]
+        return "".join(out)
+
+    def write(self, folder):
+        """Write report.json and report.md into ``folder``.
+
+        Parameters
+        ----------
+        folder : str
+            An existing, writable folder.
+        """
+        with open(os.path.join(folder, "report.json"), "w") as fh:
+            json.dump(self.to_json(), fh, indent=2, default=str)
+        with open(os.path.join(folder, "report.md"), "w") as fh:
+            fh.write(self.to_markdown())
+
+    def _repr_html_(self):
+        rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in self._row(c, r)) + "</tr>"
+                       for c, r in self.results)
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in TABLE_HEADERS)
+        return f"<p>{html.escape(self.summary())}</p><table><tr>{head}</tr>{rows}</table>"
+
+    def __repr__(self):
+        return f"<proofs_check Report: {self.summary()}>"

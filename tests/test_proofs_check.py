@@ -171,3 +171,20 @@ def test_figures_leave_matplotlib_state_alone(tmp_path, monkeypatch):
     backend = matplotlib.get_backend()
     figures.multipliers(str(tmp_path), ms=(2,), lams=(10.0,), nmax=20)
     assert (tmp_path / "multipliers.png").stat().st_size > 0 and matplotlib.get_backend() == backend
+
+
+def test_run_from_python_returns_a_report(tmp_path):
+    import proofs_check
+
+    report = proofs_check.run(only=["sphere.area", "heads.algebra"], quick=True, out=str(tmp_path), progress=False)
+    assert report.passed and not report.failed and "2 passed, 0 failed" in report.summary()
+    data = report.to_json()
+    assert [c["id"] for c in data["claims"]] == ["sphere.area", "heads.algebra"]
+    assert json.loads((tmp_path / "report.json").read_text())["claims"] == data["claims"]
+    assert "| sphere.area |" in report.to_markdown() and "<table>" in report._repr_html_()
+    assert not report.figures  # a selection draws no figures unless asked
+    for kwargs, message in [({"only": "no.such"}, "unknown claim id"), ({"only": ","}, "names no claim id"),
+                            ({"m": 0}, "1 <= m <= 10"), ({"eps": 2.0}, "0 < eps < 1"),
+                            ({"only": "sphere.area", "out": "/proc/no/such"}, "not a writable folder")]:
+        with pytest.raises(ValueError, match=message):
+            proofs_check.run(**kwargs)

@@ -669,8 +669,8 @@ def _spectral_callable(target, m, eps, T, max_degree):
     cut = next((c for c in range(d + 1) if tails[c] <= eps / 4), None)
     if cut is None or not settled:
         raise EpsNotMetError(f"spectral (callable): the coefficients up to degree {d} do not settle below eps/4 = "
-                             f"{eps / 4:g} (estimated tail {tails[min(d, len(tails) - 1)]:.3g}); f may not be smooth "
-                             "enough: use method 'fitted', or give f as a sympy expression")
+                             f"{eps / 4:g} (the tail beyond degree {d} is estimated at {beyond:.3g}); f may not be "
+                             "smooth enough: use method 'fitted', or give f as a sympy expression")
     E = HarmonicExpansion(m, cut, coefficients=[E.coefficients(n) for n in range(cut + 1)], scalar=target.scalar)
     prefix, params = _deconvolved_prefix(E, m, eps, T)
     rounding, trunc_eval = _evaluation_terms(prefix, T)

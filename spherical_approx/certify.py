@@ -119,7 +119,16 @@ class Certificate:
 
     @property
     def proved(self):
+        """True when the sup error is proved <= eps."""
         return self.status == "proved"
+
+    def _repr_html_(self):
+        from .records import html_table
+
+        return html_table(f"Certificate: {self}", [("status", self.status), ("eps", self.eps),
+                                                    ("proved upper bound", self.upper), ("attained", self.lower),
+                                                    ("witness", self.witness), ("boxes", self.boxes),
+                                                    ("precision (bits)", self.precision), ("seconds", self.seconds)])
 
     def __str__(self):
         verdict = {"proved": f"proved: sup |head - f| <= {self.upper:.4g} <= eps = {self.eps:g}",

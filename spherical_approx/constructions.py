@@ -194,6 +194,16 @@ class Approximation:
                               "a larger eps", UserWarning, stacklevel=2)
         return module
 
+    def _repr_html_(self):
+        from .records import html_table
+
+        rows = [("method", self.method), ("sphere", f"S^{self.m}"), ("prefix length N", self.prefix_length),
+                ("error bound", self.error_bound), ("bound", self.bound_kind),
+                ("content tokens", self.context_tokens)]
+        if self.target_expressions:
+            rows.append(("target", ", ".join(self.target_expressions)))
+        return html_table("Approximation", rows)
+
     def __repr__(self):
         return (f"Approximation(method={self.method!r}, m={self.m}, N={self.prefix_length}, "
                 f"error_bound={self.error_bound:.3g} [{self.bound_kind}])")

@@ -704,6 +704,22 @@ class HarmonicExpansion:
         coef = [fl[n] * c for n, c in enumerate(self._coef)]
         return HarmonicExpansion(self.m, self.degree, coefficients=coef, scalar=self.scalar)
 
+    def _repr_html_(self):
+        from .records import html_table
+
+        norms = ", ".join(f"{float(v):.3g}" for v in self.norms(exact=False))
+        return html_table("HarmonicExpansion", [("sphere", f"S^{self.m}"), ("degree", self.degree),
+                                                ("outputs", self.d_out),
+                                                ("representation", "exact" if self.exact else "float"),
+                                                ("||proj_n f||_2, n = 0..degree", norms)])
+
+    def _repr_latex_(self):
+        """The function as a formula, for exact scalar expansions of modest size (None otherwise)."""
+        if not self.exact or self.d_out != 1:
+            return None
+        text = sympy.latex(sympy.Add(*[self.component_expr(n) for n in range(self.degree + 1)]))
+        return f"${text}$" if len(text) <= 2000 else None
+
     def __repr__(self):
         kind = "exact" if self.exact else "float coefficients"
         return f"HarmonicExpansion(m={self.m}, degree={self.degree}, d_out={self.d_out}, {kind})"

@@ -10,7 +10,7 @@ import os
 import sys
 
 from .claims import load_checks, select
-from .runner import MAX_M, run
+from .runner import check_overrides, run
 
 
 def _dimension(text):
@@ -18,9 +18,7 @@ def _dimension(text):
         m = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--m expects an integer dimension, got {text!r}") from None
-    if not 1 <= m <= MAX_M:
-        raise argparse.ArgumentTypeError(f"--m expects 1 <= m <= {MAX_M}, got {m}")
-    return m
+    return _checked(m=m)
 
 
 def _tolerance(text):
@@ -28,9 +26,16 @@ def _tolerance(text):
         eps = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--eps expects a number, got {text!r}") from None
-    if not 0 < eps < 1:
-        raise argparse.ArgumentTypeError(f"--eps expects 0 < eps < 1, got {text}")
-    return eps
+    return _checked(eps=eps)
+
+
+def _checked(**override):
+    """The override, checked by the rule run() applies (one rule for the CLI and for Python)."""
+    try:
+        check_overrides(**override)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return next(iter(override.values()))
 
 
 def _parser():

@@ -9,7 +9,7 @@ import time
 from .claims import CLAIMS, load_checks, run_claims, select
 from .report import GroupProgress, PrefixLengthSection, Report
 
-__all__ = ["run", "check_writable", "MAX_M"]
+__all__ = ["run", "check_writable", "check_overrides", "MAX_M"]
 
 MAX_M = 10  # the default claims stay practical up to here
 
@@ -35,6 +35,27 @@ def check_writable(folder):
         os.remove(probe)
     except OSError as exc:
         raise ValueError(f"{folder!r} is not a writable folder: {exc.strerror or exc}") from None
+
+
+def check_overrides(m=None, eps=None):
+    """Check the dimension and tolerance overrides of a run (None: no override).
+
+    Parameters
+    ----------
+    m : int, optional
+        Dimension, 1 <= m <= :data:`MAX_M`.
+    eps : float, optional
+        Tolerance, 0 < eps < 1.
+
+    Raises
+    ------
+    ValueError
+        Naming the override that is out of range.
+    """
+    if m is not None and (isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= MAX_M):
+        raise ValueError(f"m must be an integer with 1 <= m <= {MAX_M}, got {m!r}")
+    if eps is not None and not (isinstance(eps, (int, float)) and 0 < eps < 1):
+        raise ValueError(f"eps must satisfy 0 < eps < 1, got {eps!r}")
 
 
 def run(only=None, quick=False, m=None, eps=None, out=None, figures=None, progress=True):
@@ -85,10 +106,7 @@ def run(only=None, quick=False, m=None, eps=None, out=None, figures=None, progre
         unknown = [i for i in ids if i not in CLAIMS]
         if unknown:
             raise ValueError(f"unknown claim id(s): {', '.join(unknown)}; see python -m proofs_check --list")
-    if m is not None and (isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= MAX_M):
-        raise ValueError(f"m must be an integer with 1 <= m <= {MAX_M}, got {m!r}")
-    if eps is not None and not (isinstance(eps, (int, float)) and 0 < eps < 1):
-        raise ValueError(f"eps must satisfy 0 < eps < 1, got {eps!r}")
+    check_overrides(m, eps)
     if out is not None:
         check_writable(out)  # before an hour of work, not after
     t0 = time.perf_counter()

@@ -41,6 +41,7 @@ __all__ = [
     "QuadratureParameters",
     "quadrature_parameters",
     "expansion_sup_bound",
+    "degree_sup_bounds",
 ]
 
 
@@ -514,7 +515,7 @@ def quadrature_parameters(m, eps, lipschitz=1.0, expansion=None):
         return QuadratureParameters(m, eps, "lipschitz", lam, D, rule_size(m, D), smooth_part,
                                     bound - smooth_part, bound)
     d = expansion.degree
-    weighted = _sup_weights(expansion)
+    weighted = degree_sup_bounds(expansion)
     sup_p = float(np.sum(weighted))
 
     def smoothing(lam):
@@ -527,9 +528,28 @@ def quadrature_parameters(m, eps, lipschitz=1.0, expansion=None):
     return QuadratureParameters(m, eps, "polynomial", lam, D, rule_size(m, D), s_part, d_part, s_part + d_part)
 
 
-def _sup_weights(expansion):
-    """``sqrt(dim H_n / A_m) ||proj_n f||_2`` per degree: each bounds ``sup |proj_n f|``
-    (addition theorem and Cauchy-Schwarz), so their sum bounds ``||f||_inf``."""
+def degree_sup_bounds(expansion):
+    """[toolkit] ``sqrt(dim H_n / A_m) ||proj_n f||_2`` per degree n: each bounds ``sup |proj_n f|``
+    (addition theorem and Cauchy-Schwarz), so their sum bounds ``||f||_inf``.
+
+    Parameters
+    ----------
+    expansion : HarmonicExpansion
+        The function.
+
+    Returns
+    -------
+    ndarray
+        One bound per degree 0..degree.
+
+    Examples
+    --------
+    >>> from spherical_approx.harmonics import HarmonicExpansion
+    >>> from spherical_approx.targets import sphere_symbols
+    >>> x0, x1, x2 = sphere_symbols(2)
+    >>> degree_sup_bounds(HarmonicExpansion.from_polynomial(x2, 2)).round(12).tolist()
+    [0.0, 1.0]
+    """
     m, d = expansion.m, expansion.degree
     norms = np.asarray(expansion.norms(exact=False), dtype=float)
     return np.sqrt(harmonic_dimensions(m, np.arange(d + 1)) / sphere_area(m)) * norms
@@ -556,7 +576,7 @@ def expansion_sup_bound(expansion):
     >>> expansion_sup_bound(HarmonicExpansion.from_polynomial(x2, 2))    # sqrt(3/(4pi)) sqrt(4pi/3) = 1
     1.0
     """
-    return float(np.sum(_sup_weights(expansion)))
+    return float(np.sum(degree_sup_bounds(expansion)))
 
 
 def _solve_lambda(ok, lo=1e-3, hi=1.0):

@@ -33,19 +33,20 @@ import sympy
 
 from ._validate import check_dimension, check_int, check_positive
 from .bounds import (
-    bessel_tail,
+    degree_sup_bounds,
     delta_net_parameters,
     discretisation_bound,
     expansion_sup_bound,
     quadrature_parameters,
 )
-from .harmonics import HarmonicExpansion, check_symbolic_dimension, harmonic_dimensions
+from .harmonics import HarmonicExpansion, check_symbolic_dimension
 from .heads import Prefix, UniversalHead, log_sum_exp_shift
 from .kernels import smooth, softmax_funk_hecke, softmax_multipliers
 from .limits import check_feasible
 from .quadrature import check_rule_feasible, quadrature_rule, rule_size
 from .rounding import gamma, head_rounding_bound, unit_roundoff
-from .sphere import check_delta_net_feasible, delta_net, sample_uniform, sphere_area
+from .sphere import check_delta_net_feasible, delta_net, sample_uniform
+from .tails import bessel_tail
 from .targets import Target, coordinate_expr, sphere_symbols
 
 __all__ = ["approximate", "Approximation", "taylor_truncation", "cauchy_majorants", "METHODS",
@@ -661,10 +662,7 @@ def _spectral_callable(target, m, eps, T, max_degree):
     while True:
         d = min(d, max_degree)
         E = HarmonicExpansion.from_function(target.func, m, d, rule_degree=2 * d + 10)
-        norms = np.asarray(E.norms(exact=False), dtype=float)
-        # sup of a degree-n harmonic of L2 norm 1 is sqrt(dim H_n / A_m) (addition theorem)
-        weights = np.sqrt(harmonic_dimensions(m, np.arange(d + 1)) / sphere_area(m))
-        sup_terms = weights * norms
+        sup_terms = degree_sup_bounds(E)  # sqrt(dim H_n / A_m) ||proj_n f||_2 bounds sup |proj_n f|
         scale = max(float(sup_terms.max()), 1e-300)
         # the tail beyond d from the decay of the envelope max(term_(n-1), term_n) over the last
         # degrees (one parity can vanish: an odd f has no even degrees), taken geometric

@@ -25,7 +25,7 @@ from .arith import compile_expression
 from .limits import check_feasible
 
 __all__ = ["CertifiedBound", "face_boxes", "box_to_balls", "split_box", "branch_and_bound",
-           "mean_value_enclosure", "sqrt_nonnegative"]
+           "mean_value_enclosure", "sqrt_nonnegative", "cube_box_to_balls", "split_cube_box"]
 
 
 def sqrt_nonnegative(x):
@@ -175,8 +175,50 @@ def split_box(box):
     return (axis, sign, lo.copy(), hi1), (axis, sign, lo2, hi.copy())
 
 
-def branch_and_bound(value_fn, m, rtol, max_boxes, quantity):
-    """Maximise value_fn (arb in, arb out) over S^m by cubed-sphere branch and bound.
+def cube_box_to_balls(lo, hi):
+    """arb enclosure of the box ``[lo, hi]`` of R^m and its centre point.
+
+    Parameters
+    ----------
+    lo : ndarray
+        Lower corner.
+    hi : ndarray
+        Upper corner.
+
+    Returns
+    -------
+    tuple
+        (list of m arb balls, the box centre).
+    """
+    import flint
+
+    # halving [0, 1] keeps every corner dyadic, so midpoint and radius are exact floats
+    return [flint.arb((a + b) / 2, (b - a) / 2) for a, b in zip(lo, hi)], (lo + hi) / 2
+
+
+def split_cube_box(box):
+    """The two halves of a box ``(lo, hi)`` of R^m across its longest side.
+
+    Parameters
+    ----------
+    box : tuple
+        ``(lo, hi)``.
+
+    Returns
+    -------
+    tuple
+        The two halves.
+    """
+    lo, hi = box
+    j = int(np.argmax(hi - lo))
+    mid = (lo[j] + hi[j]) / 2
+    hi1, lo2 = hi.copy(), lo.copy()
+    hi1[j], lo2[j] = mid, mid
+    return (lo.copy(), hi1), (lo2, hi.copy())
+
+
+def branch_and_bound(value_fn, m, rtol, max_boxes, quantity, domain="sphere"):
+    """Maximise value_fn (arb in, arb out) over S^m (cubed-sphere boxes) or over the cube [0, 1]^m.
 
     Parameters
     ----------
@@ -190,6 +232,8 @@ def branch_and_bound(value_fn, m, rtol, max_boxes, quantity):
         Budget of boxes.
     quantity : str
         What is maximised, in words (for messages).
+    domain : {"sphere", "cube"}
+        S^m, covered by :func:`face_boxes`, or the unit cube [0, 1]^m (boxes ``(lo, hi)``).
 
     Returns
     -------
@@ -197,6 +241,13 @@ def branch_and_bound(value_fn, m, rtol, max_boxes, quantity):
         The certified maximum and the best attained value.
     """
     import flint
+
+    if domain == "sphere":
+        initial, to_balls, split = face_boxes(m), (lambda box: box_to_balls(*box)), split_box
+    elif domain == "cube":
+        initial, to_balls, split = [(np.zeros(m), np.ones(m))], (lambda box: cube_box_to_balls(*box)), split_cube_box
+    else:
+        raise ValueError(f"domain must be 'sphere' or 'cube', got {domain!r}")
 
     check_positive(rtol, "rtol", allow_zero=True)
     check_int(max_boxes, "max_boxes", minimum=1)
@@ -212,7 +263,7 @@ def branch_and_bound(value_fn, m, rtol, max_boxes, quantity):
 
     def push(box):
         nonlocal best_lower, best_point, counter, processed
-        coords, centre = box_to_balls(*box)
+        coords, centre = to_balls(box)
         enclosure = value_fn(coords)
         processed += 1
         up = float(enclosure.upper()) if enclosure.is_finite() else math.inf
@@ -223,13 +274,13 @@ def branch_and_bound(value_fn, m, rtol, max_boxes, quantity):
         counter += 1
         heapq.heappush(heap, (-up, counter, box))
 
-    for box in face_boxes(m):
+    for box in initial:
         push(box)
     while heap:
         up = -heap[0][0]
         if up <= best_lower + rtol * abs(best_lower) or processed >= max_boxes:
             break
-        for half in split_box(heapq.heappop(heap)[2]):
+        for half in split(heapq.heappop(heap)[2]):
             push(half)
     upper = -heap[0][0] if heap else best_lower
     converged = upper <= best_lower + rtol * abs(best_lower)

@@ -86,7 +86,8 @@ def gamma(n, u):
     return nu / (1 - nu) if nu < 1 else math.inf
 
 
-def head_rounding_bound(prefix, context_tokens=1, dtype=np.float64, exp_ulps=EXP_ULPS, inputs_rounded=False):
+def head_rounding_bound(prefix, context_tokens=1, dtype=np.float64, exp_ulps=EXP_ULPS, inputs_rounded=False,
+                        query_deviation=None):
     """Proven bound on ``|fl(head)(x) - head(x)|`` for every unit query x.
 
     Parameters
@@ -102,6 +103,10 @@ def head_rounding_bound(prefix, context_tokens=1, dtype=np.float64, exp_ulps=EXP
     inputs_rounded : bool
         True when the float64 prefix and queries are first rounded to ``dtype``
         (the torch export in float32): the conversion errors are included.
+    query_deviation : float, optional
+        Bound on ``| |x| - 1 |`` of the queries covered, when it is larger than
+        the default ``INPUT_NORM_ULPS (m + 2) u`` (queries computed by earlier
+        layers, as in :mod:`spherical_approx.seq2seq.direct`).
 
     Returns
     -------
@@ -122,6 +127,8 @@ def head_rounding_bound(prefix, context_tokens=1, dtype=np.float64, exp_ulps=EXP
     if vmax == 0.0:
         return 0.0
     dev = INPUT_NORM_ULPS * (m + 2) * u  # | |x| - 1 | of an accepted query
+    if query_deviation is not None:
+        dev = max(dev, float(query_deviation))
     # score error: dot product of m+1 terms plus the bias, and the query's distance to the sphere
     score = gamma(m + 2, u) * ((1 + dev) * K + Bb) + dev * K
     out_extra = 0.0

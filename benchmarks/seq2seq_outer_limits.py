@@ -26,8 +26,8 @@ from scipy.interpolate import BSpline
 from scipy.sparse.linalg import lsqr
 
 from proofs_check.checks.seq2seq import targets
-from spherical_approx.seq2seq import InnerFunction, sprecher_outer
-from spherical_approx.seq2seq.kolmogorov import evaluate_target, good_cubes
+from spherical_approx.seq2seq import InnerFunction
+from spherical_approx.seq2seq.kolmogorov import evaluate_target, good_cubes, sprecher_levels
 from spherical_approx.seq2seq.transformer import grid
 
 T = 2
@@ -40,19 +40,9 @@ def errors(residual):
 
 def multilevel(inner, F, levels):
     """Sprecher steps at increasing levels, each on the residual of the ones before."""
-    steps = []
-
-    def residual(X):
-        r = evaluate_target(F, X, T)
-        for outer in steps:
-            r = r - outer.represent(X)
-        return r
-
-    report = []
-    for level in levels:
-        t0 = time.perf_counter()
-        steps.append(sprecher_outer(inner, residual, level=level, sweeps=0))
-        report.append(f"L{level}: {errors(residual(X_JUDGED))} ({time.perf_counter() - t0:.0f} s)")
+    report, t0 = [], time.perf_counter()
+    for row in sprecher_levels(inner, F, X_JUDGED, levels):
+        report.append(f"L{row['level']}: sup {row['sup']:.3f} rms {row['rms']:.3f} ({time.perf_counter() - t0:.0f} s)")
     return " | ".join(report)
 
 

@@ -7,11 +7,14 @@ sys.path.insert(0, os.path.abspath(".."))
 
 project = "spherical-approx"
 author = "spherical-approx developers"
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.mathjax", "numpydoc"]
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.mathjax", "numpydoc", "myst_nb"]
 numpydoc_show_class_members = False
 numpydoc_validation_checks = {"PR01", "RT01"}
 autodoc_default_options = {"members": True}
-exclude_patterns = ["_build", "_generated"]
+exclude_patterns = ["_build", "_generated", "**.ipynb_checkpoints"]
+# The notebooks are stored with their outputs and executed by the test suite
+# (tests/test_notebooks.py); the site shows the stored outputs.
+nb_execution_mode = "off"
 html_theme = "alabaster"
 
 

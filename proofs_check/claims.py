@@ -81,6 +81,16 @@ class Result:
     data: Any = None  # a report Section (proofs_check.report), or None
     quantities: list = field(default_factory=list)
 
+    def _repr_html_(self):
+        from spherical_approx.records import html_table
+
+        rows = [("predicted / bound", self.predicted), ("measured", self.measured),
+                ("result", "PASS" if self.passed else "FAIL"), ("seconds", self.seconds)]
+        rows += [(f"{q.name} ({q.relation} {q.bound:.6g})", q.value) for q in self.quantities]
+        if self.error:
+            rows.append(("error", self.error))
+        return html_table("claim result", rows)
+
     @classmethod
     def bounded(cls, name, value, bound, relation="<=", unit="", details="", predicted=None, measured=None):
         """A result whose verdict is ``value relation bound``, its text derived from the numbers.

@@ -13,7 +13,6 @@ Each function takes the output folder and returns the path it wrote.
 
 from __future__ import annotations
 
-import math
 import os
 
 import numpy as np
@@ -21,7 +20,7 @@ import numpy as np
 from spherical_approx.bounds import packing_constant, paper_rate_exponent
 from spherical_approx.constructions import approximate
 from spherical_approx.kernels import softmax_multipliers
-from spherical_approx.targets import Target
+from spherical_approx.plot import error_against_prefix, error_map, head_on_circle, new_figure
 
 from .prefix_lengths import targets
 
@@ -33,14 +32,6 @@ METHOD_STYLE = {  # one colour and marker per construction, shared by every figu
 }
 
 
-def _figure(nrows, ncols, figsize, **kw):
-    """A ``matplotlib.figure.Figure`` and its axes: no pyplot, no backend switch, no global state."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize)
-    return fig, fig.subplots(nrows, ncols, **kw)
-
-
 def _save(fig, out, name):
     path = os.path.join(out, name)
     fig.savefig(path, dpi=120, bbox_inches="tight")  # a Figure prints PNG with Agg by itself
@@ -50,29 +41,13 @@ def _save(fig, out, name):
 def heads_on_circle(out, eps=0.1, points=2000):
     """(a) Target and head on S^1, one column per construction, error and bound below."""
     f = targets(1)["smooth"]
-    theta = np.linspace(-math.pi, math.pi, points)
-    X = np.stack([np.cos(theta), np.sin(theta)], axis=1)
-    fx = Target(f, 1)(X)[:, 0]
-    fig, axes = _figure(2, 4, (16, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    fig, axes = new_figure(2, 4, (16, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     for j, method in enumerate(METHOD_STYLE):
-        a = approximate(f, 1, eps, method=method)
-        hx = a(X)[:, 0]
         colour, _, label = METHOD_STYLE[method]
-        top, bottom = axes[0, j], axes[1, j]
-        top.plot(theta, fx, "k-", lw=2.5, alpha=0.4, label="target f")
-        top.plot(theta, hx, "-", color=colour, lw=1.2, label=f"head, N = {a.prefix_length}")
-        top.set_title(label)
-        top.legend(loc="lower right", fontsize=8)
-        bottom.plot(theta, hx - fx, "-", color=colour, lw=1)
-        bound = a.error_bound  # proven bounds include the float64 rounding
-        kind = "held-out error" if method == "fitted" else "proven bound"
-        bottom.axhline(bound, color="grey", ls="--", lw=1, label=f"{kind} {bound:.2g}")
-        bottom.axhline(-bound, color="grey", ls="--", lw=1)
-        bottom.set_xlabel("angle theta (x = (cos theta, sin theta))")
-        bottom.legend(loc="lower right", fontsize=8)
-        if j == 0:
-            top.set_ylabel("f(x), head(x)")
-            bottom.set_ylabel("head - f")
+        head_on_circle(approximate(f, 1, eps, method=method), f, points, axes=axes[:, j], colour=colour, label=label)
+        if j:
+            axes[0, j].set_ylabel("")
+            axes[1, j].set_ylabel("")
     fig.suptitle(f"(a) Compiled heads on S^1 for f = exp(x0) sin(x1), eps = {eps}")
     return _save(fig, out, "heads_s1.png")
 
@@ -81,58 +56,48 @@ def error_map_sphere(out, eps=0.1, resolution=120):
     """(b) |head - f| of the quadrature-vMF head on S^2 for the Lipschitz target, lon/lat grid."""
     f = targets(2)["lipschitz"]
     a = approximate(f, 2, eps, method="quadrature")
-    lon = np.linspace(-math.pi, math.pi, 2 * resolution)
-    lat = np.linspace(-math.pi / 2, math.pi / 2, resolution)
-    LON, LAT = np.meshgrid(lon, lat)
-    X = np.stack([np.cos(LAT) * np.cos(LON), np.cos(LAT) * np.sin(LON), np.sin(LAT)], axis=-1).reshape(-1, 3)
-    err = np.abs(a(X)[:, 0] - Target(f, 2)(X)[:, 0]).reshape(LON.shape)
-    fig, ax = _figure(1, 1, (10, 5))
-    mesh = ax.pcolormesh(np.degrees(lon), np.degrees(lat), err, shading="auto", cmap="viridis")
-    cbar = fig.colorbar(mesh, ax=ax)
-    cbar.set_label("|head(x) - f(x)|")
-    ax.set_xlabel("longitude (deg), x = (cos lat cos lon, cos lat sin lon, sin lat)")
-    ax.set_ylabel("latitude (deg)")
+    fig = error_map(a, f, resolution)
+    ax = fig.axes[0]
     ax.set_title(f"(b) Error of the quadrature-vMF head on S^2, f = |x0| + x1 x2: N = {a.prefix_length}, "
-                 f"lam = {a.parameters['lam']:.3g}\nmax on grid {err.max():.2g}, proven bound "
-                 f"{a.error_bound:.2g}, eps = {eps}", fontsize=10)
+                 f"lam = {a.parameters['lam']:.3g}\n{ax.get_title().split(': ', 1)[1]}, eps = {eps}", fontsize=10)
     return _save(fig, out, "error_map_s2.png")
 
 
 def error_vs_prefix(out, sweep, m=1):
     """(c) Sampled sup error (filled) and proven bound (hollow) against N, per construction."""
-    fig, axes = _figure(1, 2, (14, 5.5), sharey=True)
+    fig, axes = new_figure(1, 2, (14, 5.5), sharey=True)
     for ax, kind in zip(axes, ("lipschitz", "smooth")):
         runs = [r for r in sweep.runs if r.m == m and r.target == kind and r.N is not None]
         Ns = [r.N for r in runs]
+        series = []
         for method, (colour, marker, label) in METHOD_STYLE.items():
             rs = sorted((r for r in runs if r.method == method), key=lambda r: r.N)
             if not rs:
                 continue
             N = [r.N for r in rs]
-            ax.plot(N, [max(r.measured, 1e-16) for r in rs], marker=marker, color=colour, ls="-",
-                    label=f"{label}: sampled sup error")
+            series.append({"N": N, "error": [r.measured for r in rs], "label": f"{label}: sampled sup error",
+                           "colour": colour, "marker": marker})
             if method != "fitted":
-                ax.plot(N, [r.bound for r in rs], marker=marker, color=colour, ls="--", mfc="none",
-                        label=f"{label}: proven bound")
+                series.append({"N": N, "error": [r.bound for r in rs], "label": f"{label}: proven bound",
+                               "colour": colour, "marker": marker, "bound": True})
         L = sweep.lipschitz[m, kind]
         eps = np.array(sorted({r.eps for r in runs}))
-        # delta-net a priori size: N = C_m delta^-m with delta = eps / (6L), drawn as eps against N
-        ax.plot(packing_constant(m) * (eps / (6 * L)) ** -m, eps, "k:", lw=1.5,
-                label="delta-net theorem: N = C_m (eps/6L)^-m at error eps")
-        # the paper's rate: only the slope is known; anchored at the smallest N of this panel
         ex = paper_rate_exponent(m)
         n0 = min(Ns)
         grid = np.geomspace(n0, max(Ns) * 10, 50)
-        ax.plot(grid, eps.max() * (grid / n0) ** (-1.0 / ex), color="purple", lw=1.5,
-                label=f"paper's rate N ~ eps^-{ex} (slope only, constant unknown)")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("prefix length N")
+        lines = [
+            # delta-net a priori size: N = C_m delta^-m with delta = eps / (6L), drawn as eps against N
+            {"N": packing_constant(m) * (eps / (6 * L)) ** -m, "error": eps, "style": "k:",
+             "label": "delta-net theorem: N = C_m (eps/6L)^-m at error eps"},
+            # the paper's rate: only the slope is known; anchored at the smallest N of this panel
+            {"N": grid, "error": eps.max() * (grid / n0) ** (-1.0 / ex), "style": "-", "colour": "purple",
+             "label": f"paper's rate N ~ eps^-{ex} (slope only, constant unknown)"},
+        ]
+        error_against_prefix(series, ax, lines)
         name = "Lipschitz target |x0| + x0 x1" if kind == "lipschitz" else "smooth target exp(x0) sin(x1)"
         ax.set_title(f"S^{m}, {name}"
                      f" (L = {L:.3g})", fontsize=10)
-        ax.grid(True, which="both", alpha=0.3)
-    axes[0].set_ylabel("sup |head - f|")
+    axes[1].set_ylabel("")
     handles, labels = axes[1].get_legend_handles_labels()  # the smooth panel has every construction
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, -0.12))
     fig.suptitle("(c) Error against prefix length, one point per eps")
@@ -141,7 +106,7 @@ def error_vs_prefix(out, sweep, m=1):
 
 def multipliers(out, ms=(2, 5), lams=(1.0, 10.0, 100.0, 1e3, 1e4), nmax=300):
     """(d) a_n(lam) against n, with the heat-kernel approximation exp(-n(n+2nu)/(2 lam)) dashed."""
-    fig, axes = _figure(1, len(ms), (7 * len(ms), 5), sharey=True)
+    fig, axes = new_figure(1, len(ms), (7 * len(ms), 5), sharey=True)
     n = np.arange(nmax + 1)
     for ax, m in zip(np.atleast_1d(axes), ms):
         nu = (m - 1) / 2

@@ -130,40 +130,10 @@ def _print_certificate(cert):
           + f" ({cert.boxes} boxes, {cert.seconds:.1f} s)")
 
 
-def _error_figure(approx, expr, m):
-    """A matplotlib Figure of |head - f| over the sphere (curve, map or histogram)."""
-    from matplotlib.figure import Figure
-
-    from .sphere import from_hyperspherical, sample_uniform
-    from .targets import Target
-
-    f = Target(expr, m)
-    fig = Figure(figsize=(6, 4))
-    ax = fig.add_subplot()
-    if m == 1:
-        t = np.linspace(0, 2 * np.pi, 2000)
-        X = np.stack([np.cos(t), np.sin(t)], axis=1)
-        ax.plot(t, np.linalg.norm(approx(X) - f(X), axis=1))
-        ax.set_xlabel("angle on S^1")
-    elif m == 2:
-        phi, theta = np.meshgrid(np.linspace(0, 2 * np.pi, 160), np.linspace(0, np.pi, 80))
-        X = from_hyperspherical(np.stack([phi.ravel(), theta.ravel()], axis=1))
-        err = np.linalg.norm(approx(X) - f(X), axis=1).reshape(phi.shape)
-        im = ax.pcolormesh(phi, theta, err, shading="auto")
-        fig.colorbar(im, ax=ax, label="|head - f|")
-        ax.set_xlabel("phi")
-        ax.set_ylabel("theta")
-    else:
-        X = sample_uniform(m, 20000, seed=0)
-        ax.hist(np.linalg.norm(approx(X) - f(X), axis=1), bins=60)
-        ax.set_xlabel("|head - f| at 20,000 random points")
-    ax.set_title(f"{approx.method} head, N = {approx.prefix_length}, S^{m}")
-    return fig
-
-
 def _approximate(args):
     from .certify import certify_sup_error
     from .constructions import EpsNotMetError, approximate, sampled_sup_error
+    from .plot import error_map
 
     expr = parse_target(args.expr, args.m)
     for path in (args.save, args.plot):
@@ -185,7 +155,7 @@ def _approximate(args):
     if args.save:
         print(f"saved: {approx.save(args.save)}")
     if args.plot:
-        _error_figure(approx, expr, args.m).savefig(args.plot, dpi=120)
+        error_map(approx, expr).savefig(args.plot, dpi=120)
         print(f"plot: {args.plot}")
     return status
 

@@ -382,9 +382,11 @@ def cube_lipschitz_bound(expr, T, rtol=0.02, max_boxes=20000, dps=20):
             continue
         e = lipschitz_form(e.xreplace(rename), T - 1)  # jumps refused here
         grad = [compile_expression(sympy.diff(e, g), gens, "arb") for g in gens]
+        def gradient_l1(coords, grad=grad):
+            return sum((abs(d(*coords)) for d in grad[1:]), abs(grad[0](*coords)))
+
         with get_backend("arb", dps).local():
-            result = branch_and_bound(lambda coords: sum((abs(d(*coords)) for d in grad[1:]), abs(grad[0](*coords))),
-                                      T, rtol, max_boxes, "max-norm Lipschitz constant", domain="cube")
+            result = branch_and_bound(gradient_l1, T, rtol, max_boxes, "max-norm Lipschitz constant", domain="cube")
         if not math.isfinite(result.upper):
             raise NotLipschitzError(f"cannot certify a finite Lipschitz constant for {e} on [0, 1]^{T}: the "
                                     f"gradient is unbounded or undefined within {max_boxes} boxes")

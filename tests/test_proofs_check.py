@@ -70,7 +70,7 @@ def test_sections_render_json_and_markdown():
            "points": 400, "evaluation": "grid", "inner": 1e-3, "mixing": 0.0, "outer": 0.1, "total": 0.12,
            "total_rms": 0.05, "seconds": 1.0}
     section = Seq2seqSection([row])
-    assert section.json() == {"seq2seq": [row]}
+    assert section.json() == {"seq2seq": [row], "seq2seq_routes": [], "kolmogorov_levels": []}
     assert "| 2 | sum | 7 |" in section.markdown() and section.summary() is None
     assert render_table(["a"], [["|"]], markdown=True).splitlines()[-1] == "| \\| |"
 

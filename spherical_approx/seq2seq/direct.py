@@ -27,14 +27,15 @@ Depth T + 1; every matrix depends on T only (:func:`direct_layers`).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from .._validate import check_int, check_positive
 from ..heads import Prefix
 from ..limits import check_feasible
-from ..rounding import EXP_ULPS, gamma, head_rounding_bound, unit_roundoff
+from ..records import AsDict, html_table
+from ..rounding import gamma, head_rounding_bound, unit_roundoff
 from .kolmogorov import check_sequences, evaluate_target
 from .transformer import Layer
 
@@ -245,7 +246,7 @@ def grid_excess_bound(n, lam_c, pieces=4096, dps=25):
 
 
 @dataclass(frozen=True)
-class TorusNetBound:
+class TorusNetBound(AsDict):
     """The terms of the direct route's proven bound (docs/theory/seq2seq.rst).
 
     Parameters
@@ -291,16 +292,6 @@ class TorusNetBound:
     rounding: float
     truncation: float
     total: float
-
-    def as_dict(self):
-        """The terms as a plain dict.
-
-        Returns
-        -------
-        dict
-            Field name to value.
-        """
-        return asdict(self)
 
 
 def _window_gap(T, h, lam_c, groups, eta):
@@ -551,6 +542,14 @@ class DirectTransformer:
         from ..torch_heads import TorchPrefixTransformer  # a clear ImportError without torch
 
         return TorchPrefixTransformer(self, dtype, device)
+
+    def _repr_html_(self):
+        rows = [("route", "direct (gathering + torus head)"), ("T", self.T), ("depth", self.depth),
+                ("prefix tokens per layer", self.prefix_lengths), ("grid nodes per token", self.n),
+                ("error bound", self.error_bound),
+                ("bound", f"proven [toolkit], {self.info.get('lipschitz_note', '')}"),
+                *((f"term: {k}", v) for k, v in self.bound.as_dict().items())]
+        return html_table("DirectTransformer", rows)
 
     def __repr__(self):
         return (f"DirectTransformer(T={self.T}, depth={self.depth}, prefix_lengths={self.prefix_lengths}, "

@@ -27,7 +27,8 @@ import numpy as np
 
 from .._validate import check_int
 
-__all__ = ["InnerFunction", "check_sequences", "good_cubes", "OuterFunctions", "evaluate_target", "sprecher_outer"]
+__all__ = ["InnerFunction", "check_sequences", "good_cubes", "OuterFunctions", "evaluate_target", "sprecher_outer",
+           "sprecher_levels", "extrapolate_levels", "float64_resolution_level"]
 
 _MAX_TABLE = 3_000_000  # float tables beyond this many nodes are refused (memory)
 
@@ -547,3 +548,121 @@ def sprecher_outer(inner, F, level=None, sweeps=2):
     outer.values = best[1]
     outer.residual = best[0]
     return outer
+
+
+def sprecher_levels(inner, F, X, levels):
+    """Braun–Griebel's iteration: one Sprecher step per level on the residual of the levels before.
+
+    Measures the outer functions alone: the inner sums are exact (Köppen's psi from its
+    table), so there is no transformer error in the figures.
+
+    Parameters
+    ----------
+    inner : InnerFunction
+        The inner function.
+    F : callable
+        The target on (k, T) arrays.
+    X : array_like
+        Sequences where the error is measured, shape (k, T).
+    levels : sequence of int
+        The levels, increasing.
+
+    Returns
+    -------
+    list of dict
+        Per level: ``level``, ``sup`` and ``rms`` error of the superposition of all
+        steps so far on X, and ``nodes`` (cubes per shift added at this level,
+        ``gamma^(level T)``).
+
+    Examples
+    --------
+    >>> rows = sprecher_levels(InnerFunction(2), lambda X: X.max(axis=1), np.random.rand(50, 2), [1, 2])
+    >>> [r["nodes"] for r in rows]
+    [36, 1296]
+    """
+    T = inner.T
+    X = check_sequences(X, T)
+    steps, rows = [], []
+
+    def residual(Y):
+        r = evaluate_target(F, Y, T)
+        for outer in steps:
+            r = r - outer.represent(Y)
+        return r
+
+    for level in levels:
+        steps.append(sprecher_outer(inner, residual, level=level, sweeps=0))
+        r = residual(X)
+        rows.append({"level": int(level), "sup": float(np.abs(r).max()), "rms": float(np.sqrt(np.mean(r**2))),
+                     "nodes": inner.gamma ** (int(level) * T)})
+    return rows
+
+
+def extrapolate_levels(rows, eps, gamma, T):
+    """The contraction factor per level fitted to :func:`sprecher_levels` and where it leads.
+
+    The factor is the geometric mean of the ratios of successive sup errors; the
+    error is extrapolated as ``sup_K factor^(k - K)`` from the last measured level K.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Output of :func:`sprecher_levels` (two levels at least).
+    eps : float
+        The sup error to reach.
+    gamma : int
+        The inner function's base.
+    T : int
+        Sequence length.
+
+    Returns
+    -------
+    dict
+        ``factor``, ``level`` (the first level whose extrapolated error is <= eps;
+        None when the factor is >= 1) and ``nodes`` (cubes per shift summed over the
+        levels up to it).
+
+    Examples
+    --------
+    >>> rows = [{"level": 1, "sup": 0.4}, {"level": 2, "sup": 0.2}]
+    >>> extrapolate_levels(rows, 0.05, 6, 2)
+    {'factor': 0.5, 'level': 4, 'nodes': 1727604}
+    """
+    sups = [r["sup"] for r in rows]
+    if len(sups) < 2:
+        raise ValueError("the fit needs two levels at least")
+    factor = float(np.exp(np.mean(np.log(np.array(sups[1:]) / np.array(sups[:-1])))))
+    last = rows[-1]["level"]
+    if factor >= 1:
+        return {"factor": factor, "level": None, "nodes": None}
+    more = max(0, int(np.ceil(np.log(eps / sups[-1]) / np.log(factor) - 1e-12)))
+    level = last + more
+    return {"factor": factor, "level": level, "nodes": sum(gamma ** (k * T) for k in range(1, level + 1))}
+
+
+def float64_resolution_level(inner):
+    """The first level whose digits of psi, ``gamma^-beta(k)``, are below float64's spacing at 1.
+
+    Level k of Köppen's recursion adds ``i_k gamma^-beta(k)`` to psi; once that is
+    below ``2^-52`` a float64 psi (and the inner sums, which are of order 1) cannot
+    tell the level's cubes apart.
+
+    Parameters
+    ----------
+    inner : InnerFunction
+        The inner function.
+
+    Returns
+    -------
+    int
+        The level.
+
+    Examples
+    --------
+    >>> float64_resolution_level(InnerFunction(2))   # 6^-31 < 2^-52 <= 6^-15
+    5
+    """
+    k = 1
+    while Fraction(1, inner.gamma ** inner.beta(k)) >= Fraction(1, 2**52):
+        k += 1
+    return k

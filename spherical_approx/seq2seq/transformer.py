@@ -21,6 +21,7 @@ connection, ``z <- z + W_O attention(z)``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -270,10 +271,29 @@ class PrefixTransformer:
         Construction details.
     """
 
+    #: no proof applies to this route: its error is measured (docs/theory/seq2seq.rst, "Limits")
+    error_bound = math.inf
+    route = "kolmogorov"
+
     def __init__(self, T, layers, prefixes, info=None):
         self.T, self.layers, self.prefixes = T, layers, prefixes
         self.layout = Layout(T)
         self.info = info or {}
+
+    def embed(self, X):
+        """Residual streams (k, T, D) of sequences X (see :func:`embed`).
+
+        Parameters
+        ----------
+        X : array_like
+            Sequences as rows, shape (k, T), entries in [0, 1].
+
+        Returns
+        -------
+        ndarray
+            Shape (k, T, D).
+        """
+        return embed(X, self.T)
 
     @property
     def depth(self):

@@ -10,7 +10,7 @@ import os
 import sys
 
 from .claims import load_checks, select
-from .runner import check_overrides, run
+from .runner import check_overrides, check_workers, run
 
 
 def _dimension(text):
@@ -27,6 +27,13 @@ def _tolerance(text):
     except ValueError:
         raise argparse.ArgumentTypeError(f"--eps expects a number, got {text!r}") from None
     return _checked(eps=eps)
+
+
+def _workers(text):
+    try:
+        return check_workers(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--workers expects an integer >= 1, got {text!r}") from None
 
 
 def _checked(**override):
@@ -48,6 +55,10 @@ def _parser():
                    help="run the dimension-dependent claims on S^M (range claims cover 1..M)")
     p.add_argument("--eps", type=_tolerance, metavar="EPS", help="run the tolerance-dependent claims at EPS")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
+    p.add_argument("--workers", type=_workers, metavar="N",
+                   help="run claims in N local processes at once (default: every core; 1: one process)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the claims on a Dask cluster (its scheduler, e.g. tcp://host:8786; needs dask)")
     p.add_argument("--out", default="proofs_check_report", help="output folder (default: proofs_check_report/)")
     return p
 
@@ -62,7 +73,7 @@ def main(argv=None):
         return 0
     try:
         report = run(args.only, quick=args.quick, m=args.m, eps=args.eps, out=args.out,
-                     figures=not args.no_figures and not args.only)
+                     figures=not args.no_figures and not args.only, workers=args.workers, scheduler=args.scheduler)
     except ValueError as exc:  # an unknown id, an empty --only, an unwritable --out: before any work
         message = str(exc).replace("only names", "--only names")
         if "writable folder" in message:

@@ -144,6 +144,7 @@ class Claim:
     quick_params: dict | None = None
     case_fields: tuple = ()  # names of the entries of each tuple in params["cases"]
     override: Callable | None = None  # override(params, m, eps) -> params, where the default rule does not fit
+    cost: float = 1.0  # rough seconds of a full serial run: the parallel runner starts the longest first
 
     def __post_init__(self):
         if self.provenance not in PROVENANCE:
@@ -217,19 +218,20 @@ SUITE_LIMITS = {"max_operations": 1e13}
 
 
 def claim(id: str, statement: str, provenance: str, group: str, params: dict | None = None,
-          quick: dict | None = None, case_fields: tuple = (), override: Callable | None = None):
+          quick: dict | None = None, case_fields: tuple = (), override: Callable | None = None, cost: float = 1.0):
     """Decorator registering ``run(params) -> Result`` as a claim.
 
     ``case_fields`` names the entries of the tuples in ``params["cases"]`` (for
     example ``("m", "eps")``), so that ``--m`` and ``--eps`` can override them;
-    ``override(params, m, eps)`` replaces that rule for one claim.
+    ``override(params, m, eps)`` replaces that rule for one claim. ``cost`` (rough
+    seconds of a full serial run) orders the work of a parallel run, longest first.
     """
 
     def wrap(fn):
         if id in CLAIMS:
             raise ValueError(f"duplicate claim id {id!r}")
         CLAIMS[id] = Claim(id, statement, provenance, group, fn, dict(params or {}), quick, tuple(case_fields),
-                           override)
+                           override, float(cost))
         return fn
 
     return wrap
@@ -262,20 +264,65 @@ def select(ids=None) -> list[Claim]:
     return sorted((c for c in CLAIMS.values() if c.id in wanted), key=_order)
 
 
-def run_claims(ids=None, quick=False, progress=None, m=None, eps=None) -> list[tuple[Claim, Result]]:
-    """Run the claims with the given ids (all by default), in registry order.
+def execute_claim(claim_id: str, quick: bool = False, m: int | None = None, eps: float | None = None) -> Result:
+    """Run one claim by its id, in this process or in an executor's worker (what the parallel runner submits).
 
-    ``progress(k, total, claim)`` is called before each claim and once at the end with None.
+    Parameters
+    ----------
+    claim_id : str
+        The claim.
+    quick : bool
+        Reduced parameters.
+    m, eps : optional
+        The dimension and tolerance overrides.
+
+    Returns
+    -------
+    Result
+        The claim's result.
+    """
+    load_checks()
+    return CLAIMS[claim_id].execute(quick, m, eps)
+
+
+def run_claims(ids=None, quick=False, progress=None, m=None, eps=None, executor=None) -> list[tuple[Claim, Result]]:
+    """Run the claims with the given ids (all by default); results in registry order.
+
+    Serially by default: ``progress(k, total, claim)`` is called before each claim and once
+    at the end with None. With a ``concurrent.futures.Executor`` (a process pool, or
+    ``dask.distributed.Client.get_executor()``) every claim is submitted, longest
+    (:attr:`Claim.cost`) first, and ``progress(k, total, claim)`` is called as each one
+    finishes. Each claim is deterministic, so the results are the same either way
+    (apart from the time-budgeted certificates' numbers, which depend on the speed of the
+    machine in any run).
     """
     selected = select(ids)
-    out = []
-    for k, c in enumerate(selected):
+    if executor is None:
+        out = []
+        for k, c in enumerate(selected):
+            if progress:
+                progress(k, len(selected), c)
+            out.append((c, c.execute(quick, m, eps)))
         if progress:
-            progress(k, len(selected), c)
-        out.append((c, c.execute(quick, m, eps)))
+            progress(len(selected), len(selected), None)
+        return out
+    from concurrent.futures import as_completed
+
+    longest_first = sorted(range(len(selected)), key=lambda k: -selected[k].cost)
+    futures = {executor.submit(execute_claim, selected[k].id, quick, m, eps): k for k in longest_first}
+    results = [None] * len(selected)
+    for done, future in enumerate(as_completed(futures), start=1):
+        k = futures[future]
+        try:
+            results[k] = future.result()
+        except Exception as exc:  # the worker died (out of memory, killed): a failure, with the reason
+            results[k] = Result("-", "-", False, error=f"the worker running this claim failed: "
+                                f"{type(exc).__name__}: {exc}")
+        if progress:
+            progress(done, len(selected), selected[k])
     if progress:
         progress(len(selected), len(selected), None)
-    return out
+    return list(zip(selected, results))
 
 
 def fmt(x: Any, digits: int = 3) -> str:

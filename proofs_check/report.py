@@ -16,8 +16,8 @@ import os
 import platform
 import sys
 
-__all__ = ["render_table", "GroupProgress", "Section", "PrefixLengthSection", "Seq2seqSection", "Report",
-           "TABLE_HEADERS"]
+__all__ = ["render_table", "GroupProgress", "CompletionProgress", "Section", "PrefixLengthSection", "Seq2seqSection",
+           "Report", "TABLE_HEADERS"]
 
 
 def render_table(headers, rows, markdown=False, width=60):
@@ -136,6 +136,35 @@ class GroupProgress:
             self.finish()
         else:
             self.step(claim.group, claim.id)
+
+
+class CompletionProgress:
+    """One tqdm bar over all claims of a parallel run, advanced as each one finishes.
+
+    Quiet when stderr is not a terminal. Called as ``progress(k, total, claim)`` after the
+    k-th claim finished, and with ``claim=None`` at the end.
+
+    Parameters
+    ----------
+    total : int
+        Number of claims.
+    stream : file, optional
+        Where the bar goes (default ``sys.stderr``).
+    """
+
+    def __init__(self, total, stream=None):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc=f"{'claims (parallel)':<20}", file=stream or sys.stderr, leave=True,
+                        disable=None, dynamic_ncols=True, bar_format="{desc} {bar} {n}/{total} {postfix}")
+
+    def __call__(self, k, total, claim):
+        if claim is None:
+            self.bar.set_postfix_str(f"{self.bar.format_dict['elapsed']:.1f} s")
+            self.bar.close()
+        else:
+            self.bar.update(k - self.bar.n)
+            self.bar.set_postfix_str(f"{claim.id} done")
 
 
 class Section:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
 
 from .claims import CLAIMS, load_checks, run_claims, select
-from .report import GroupProgress, PrefixLengthSection, Report
+from .report import CompletionProgress, GroupProgress, PrefixLengthSection, Report
 
-__all__ = ["run", "check_writable", "check_overrides", "MAX_M"]
+__all__ = ["run", "check_writable", "check_overrides", "check_workers", "claim_executor", "MAX_M"]
 
 MAX_M = 10  # the default claims stay practical up to here
 
@@ -58,7 +59,78 @@ def check_overrides(m=None, eps=None):
         raise ValueError(f"eps must satisfy 0 < eps < 1, got {eps!r}")
 
 
-def run(only=None, quick=False, m=None, eps=None, out=None, figures=None, progress=True):
+def check_workers(workers):
+    """Check a worker count (None: every local core).
+
+    Parameters
+    ----------
+    workers : int or None
+        Processes to run claims in; 1 runs them in this process.
+
+    Returns
+    -------
+    int
+        The count.
+
+    Raises
+    ------
+    ValueError
+        When it is not an integer >= 1.
+    """
+    if workers is None:
+        return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+    return workers
+
+
+@contextlib.contextmanager
+def claim_executor(workers=None, scheduler=None, claims=2):
+    """The executor a run uses: a Dask cluster's, a local process pool, or None (this process).
+
+    Parameters
+    ----------
+    workers : int, optional
+        Local processes (default: every core); 1, or a single claim, runs in this process.
+    scheduler : str or dask.distributed.Client, optional
+        A Dask scheduler's address (``tcp://host:8786``) or a connected Client: the claims
+        run on that cluster's workers (``pip install "spherical-approx[dask]"``).
+    claims : int
+        How many claims will run (no pool for one).
+
+    Yields
+    ------
+    concurrent.futures.Executor or None
+        The executor (closed, or disconnected, on exit).
+    """
+    if scheduler is not None:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise ValueError("a Dask scheduler needs dask.distributed: pip install 'spherical-approx[dask]'") from None
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        try:
+            yield client.get_executor()
+        finally:
+            if client is not scheduler:
+                client.close()
+        return
+    workers = min(check_workers(workers), claims)
+    if workers <= 1:
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fresh interpreters ("spawn") do not inherit the parent's threads or locks. The workers keep
+    # numpy's default BLAS threads: fewer would change the order of BLAS sums, and with it the last
+    # bits of the results, which must not depend on how the claims were run
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+def run(only=None, quick=False, m=None, eps=None, out=None, figures=None, progress=True, workers=None,
+        scheduler=None):
     """Run the claims and return a :class:`~proofs_check.report.Report`.
 
     Parameters
@@ -77,6 +149,11 @@ def run(only=None, quick=False, m=None, eps=None, out=None, figures=None, progre
         Draw the figures into ``out`` (default: when ``out`` is given and every claim runs).
     progress : bool
         Progress bars on stderr (shown only when stderr is a terminal).
+    workers : int, optional
+        Claims run in this many local processes at once (default: every core; 1: in this
+        process). The results do not depend on it.
+    scheduler : str or dask.distributed.Client, optional
+        Run the claims on a Dask cluster instead (its scheduler's address, or a Client).
 
     Returns
     -------
@@ -86,8 +163,8 @@ def run(only=None, quick=False, m=None, eps=None, out=None, figures=None, progre
     Raises
     ------
     ValueError
-        For an unknown claim id, an empty selection, m or eps out of range, or an
-        output folder that cannot be written.
+        For an unknown claim id, an empty selection, m or eps out of range, a bad worker
+        count, or an output folder that cannot be written.
 
     Examples
     --------
@@ -107,11 +184,16 @@ def run(only=None, quick=False, m=None, eps=None, out=None, figures=None, progre
         if unknown:
             raise ValueError(f"unknown claim id(s): {', '.join(unknown)}; see python -m proofs_check --list")
     check_overrides(m, eps)
+    check_workers(workers)
     if out is not None:
         check_writable(out)  # before an hour of work, not after
     t0 = time.perf_counter()
-    bars = GroupProgress.for_claims(select(ids)) if progress else None
-    results = run_claims(ids, quick=quick, progress=bars, m=m, eps=eps)
+    chosen = select(ids)
+    with claim_executor(workers, scheduler, len(chosen)) as executor:
+        bars = None
+        if progress:
+            bars = GroupProgress.for_claims(chosen) if executor is None else CompletionProgress(len(chosen))
+        results = run_claims(ids, quick=quick, progress=bars, m=m, eps=eps, executor=executor)
     report = Report(results, quick, m, eps, time.perf_counter() - t0)
     if out is not None and (figures if figures is not None else ids is None):
         sweep = next((s.sweep for s in report.sections if isinstance(s, PrefixLengthSection)), None)

@@ -9,8 +9,6 @@ enclosures and float products with explicit margins. The proofs are in
 Examples
 --------
 >>> import numpy as np
-
-from .rounding import unit_roundoff
 >>> lo, hi = exp_bounds(np.array([-1.0, 0.0, 2.5]))
 >>> bool(np.all(lo <= np.exp([-1.0, 0.0, 2.5]))), bool(np.all(np.exp([-1.0, 0.0, 2.5]) <= hi))
 (True, True)

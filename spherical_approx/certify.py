@@ -345,8 +345,84 @@ class _Enclosures:
         return upper, eP_lower, Pf, near
 
 
+#: Boxes split per round of the search (their halves are enclosed together).
+BATCH = 8
+#: Tasks a round is cut into on an executor (a fixed number: the results never depend on the workers).
+CHUNKS = 4
+
+
+@dataclass(frozen=True, eq=False)
+class _Spec:
+    """What a worker needs to enclose boxes: the prefix, the content count, the target, the precision."""
+
+    keys: np.ndarray
+    biases: np.ndarray
+    values: np.ndarray
+    T: int
+    target: object  # a list of sympy expressions, or a callable
+    m: int
+    lipschitz: float | None
+    dps: int
+
+    @property
+    def token(self):
+        import hashlib
+
+        h = hashlib.sha256()
+        for a in (self.keys, self.biases, self.values):
+            h.update(np.ascontiguousarray(a, dtype=float).tobytes())
+        h.update(repr((self.T, self.target if isinstance(self.target, list) else id(self.target), self.m,
+                       self.lipschitz, self.dps)).encode())
+        return h.hexdigest()
+
+    def enclosures(self):
+        return _Enclosures(self.keys, self.biases, self.values, self.T, self.target, self.m, self.lipschitz)
+
+
+_WORKER_ENCLOSURES = {}  # token -> _Enclosures, built once per worker process
+
+
+def _enclose_chunk(spec, token, items):
+    """Enclose (box, candidates) pairs in a worker: ([(upper, lower, point, near)], key evaluations)."""
+    backend = get_backend("arb", spec.dps)
+    with backend.local():
+        enc = _WORKER_ENCLOSURES.get(token)
+        if enc is None:
+            _WORKER_ENCLOSURES.clear()  # one head at a time per worker
+            enc = _WORKER_ENCLOSURES[token] = spec.enclosures()
+        return _enclose_local(enc, items)
+
+
+def _enclose_local(enc, items):
+    before = enc.key_evaluations
+    found = []
+    for box, candidates in items:
+        axis, sign, lo, hi = box
+        coords, _ = box_to_balls(axis, sign, lo, hi)
+        mid = (lo + hi) / 2
+        centre, _ = box_to_balls(axis, sign, mid, mid)  # the exact centre point, as tight balls
+        found.append(enc.box(coords, centre, candidates))
+    return found, enc.key_evaluations - before
+
+
+def _enclose_boxes(spec, enc, items, executor):
+    """Enclosures of the boxes ``items`` in order, here or on the executor (same numbers either way)."""
+    if executor is None or len(items) < 2:
+        return _enclose_local(enc, items)
+    token = spec.token
+    size = -(-len(items) // CHUNKS)
+    futures = [executor.submit(_enclose_chunk, spec, token, items[i:i + size]) for i in range(0, len(items), size)]
+    found, evaluated = [], 0
+    for future in futures:
+        part, count = future.result()
+        found += part
+        evaluated += count
+    return found, evaluated
+
+
 def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, lipschitz=None,
-                      max_boxes=2_000_000, max_seconds=300.0, tightness=1.5, dps=9, progress=None):
+                      max_boxes=2_000_000, max_seconds=300.0, tightness=1.5, dps=9, progress=None,
+                      executor=None, batch=BATCH):
     """Prove (or refute) ``sup over S^m of |head(x) - f(x)| <= eps`` for a compiled head.
 
     Parameters
@@ -372,6 +448,15 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
         Geodesic Lipschitz constant of the target.
     progress : callable, optional
         ``progress(boxes, upper, lower)`` is called as the search goes.
+    executor : concurrent.futures.Executor, optional
+        Encloses each round's boxes on the executor's workers (a process pool, or
+        ``dask.distributed.Client.get_executor()``); a callable target must then be
+        picklable. The search is the same with or without it, so is the certificate
+        (bit for bit), except where ``max_seconds`` ends it.
+    batch : int
+        Boxes split per round: the ``batch`` boxes with the largest upper bounds are
+        halved and their halves enclosed together (on the executor, in
+        :data:`CHUNKS` tasks).
 
     Returns
     -------
@@ -427,32 +512,33 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
     notes = []
     if target.exprs is None:
         notes.append("f is a callable: evaluated in float64 at box centres and widened by L times the radius")
+    batch = check_int(batch, "batch", minimum=1)
+    spec = _Spec(pre.keys, pre.biases, pre.values, T, target.exprs if target.exprs is not None else target.func, m,
+                 lipschitz, backend.dps)
     with backend.local():
-        enc = _Enclosures(pre.keys, pre.biases, pre.values, T,
-                          target.exprs if target.exprs is not None else target.func, m, lipschitz)
-        heap, counter, boxes = [], 0, 0
+        enc = spec.enclosures()
+        heap, counter, boxes, key_evaluations = [], 0, 0, 0
         best_lower, witness = 0.0, None
 
-        def push(box, candidates=None):
-            nonlocal counter, boxes, best_lower, witness
-            axis, sign, lo, hi = box
-            coords, _ = box_to_balls(axis, sign, lo, hi)
-            mid = (lo + hi) / 2
-            centre, _ = box_to_balls(axis, sign, mid, mid)  # the exact centre point, as tight balls
-            up, low, point, near = enc.box(coords, centre, candidates)
-            boxes += 1
-            if low > best_lower:
-                best_lower, witness = low, point
-            counter += 1
-            # the halves of this box only need its near keys as candidates; any superset will
-            # do, so a box keeps its parent's array unless its own is much smaller (memory)
-            if candidates is None or len(near) < 0.7 * len(candidates):
-                candidates = near.astype(np.int32)
-            heapq.heappush(heap, (-up, counter, box, candidates))
+        def push_all(items):
+            """Enclose (box, candidates) pairs, on the executor when there is one, and push them."""
+            nonlocal counter, boxes, best_lower, witness, key_evaluations
+            found, evaluated = _enclose_boxes(spec, enc, items, executor)
+            key_evaluations += evaluated
+            for (box, candidates), (up, low, point, near) in zip(items, found):
+                boxes += 1
+                if low > best_lower:
+                    best_lower, witness = low, point
+                counter += 1
+                # the halves of this box only need its near keys as candidates; any superset will
+                # do, so a box keeps its parent's array unless its own is much smaller (memory)
+                if candidates is None or len(near) < 0.7 * len(candidates):
+                    candidates = near.astype(np.int32)
+                heapq.heappush(heap, (-up, counter, box, candidates))
 
-        for box in face_boxes(m):
-            push(box)
+        push_all([(box, None) for box in face_boxes(m)])
         status = "undecided"
+        reported = 0
         while heap:
             top = -heap[0][0] + rounding
             if best_lower > eps:
@@ -465,12 +551,12 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
                 status = "proved" if top <= eps else "undecided"
                 notes.append(f"budget reached ({boxes} boxes, {time.perf_counter() - t0:.0f} s)")
                 break
-            _, _, parent, near = heapq.heappop(heap)
-            for half in split_box(parent):
-                push(half, near)
-            if progress and boxes % 2000 < 2:
+            parents = [heapq.heappop(heap) for _ in range(min(batch, len(heap)))]
+            push_all([(half, near) for _, _, parent, near in parents for half in split_box(parent)])
+            if progress and boxes - reported >= 2000:
+                reported = boxes
                 progress(boxes, top, best_lower)
         upper = -heap[0][0] + rounding if heap else math.inf
     notes.append(f"upper includes the float64 evaluation's allowance {rounding:.2e} (rounding, truncation)")
-    return Certificate(status, eps, upper, best_lower, witness, boxes, enc.key_evaluations, backend.bits,
+    return Certificate(status, eps, upper, best_lower, witness, boxes, key_evaluations, backend.bits,
                        time.perf_counter() - t0, notes)

@@ -125,6 +125,11 @@ def _parser():
 
 
 def _print_certificate(cert):
+    if cert.status == "refuted":  # the witness is the news; the upper bound of the boxes so far is not
+        where = np.array2string(np.asarray(cert.witness), precision=4)
+        print(f"certificate: refuted: |head - f| >= {cert.lower:.4g} > eps = {cert.eps:g} at {where}"
+              f" ({cert.boxes} boxes, {cert.seconds:.1f} s)")
+        return
     print(f"certificate: {cert.status}: sup error <= {cert.upper:.4g}"
           + (f", attained {cert.lower:.4g}" if cert.lower > 0 else "")
           + f" ({cert.boxes} boxes, {cert.seconds:.1f} s)")

@@ -91,6 +91,7 @@ def _quad_pred(p):
     "[third-party]", GROUP,
     params={"cases": [(1, 0.01, "Abs(x0) + x0*x1"), (2, 0.05, "Abs(x0) + x1*x2")]},
     quick={"cases": [(1, 0.01, "Abs(x0) + x0*x1")]}, case_fields=("m", "eps", "f"),
+    cost=16,
 )
 def _delta(p):
     rows, ok, qs = [], True, []
@@ -113,6 +114,7 @@ def _delta(p):
     "sup |head - f| <= proven bound <= eps",
     "[toolkit]", GROUP, params={"cases": [(1, 1e-8), (2, 1e-8), (3, 1e-5)]}, quick={"cases": [(1, 1e-8)]},
     case_fields=("m", "eps"),
+    cost=18,
 )
 def _spectral(p):
     rows, ok, qs = [], True, []

@@ -33,6 +33,7 @@ T = sympy.Symbol("t")
     "[classical]", GROUP,
     params={"ms": [1, 2, 3, 5, 7], "lams": ["1/1000", "7/4", "30"], "nmax": 20},
     quick={"ms": [1, 3], "lams": ["7/4", "30"], "nmax": 8},
+    cost=14,
 )
 def _funk_hecke(p):
     worst = mpmath.mpf(0)

@@ -20,6 +20,7 @@ GROUP = "prefix lengths"
     params={"ms": [1, 2, 3], "eps": [0.1, 0.05, 0.02], "figure_eps": [0.2, 0.01], "max_prefix": 60000,
             "samples": 4000},
     quick={"ms": [1, 2], "eps": [0.1], "figure_eps": [0.03], "max_prefix": 20000, "samples": 2000},
+    cost=180,
 )
 def _prefix_lengths(p):
     eps = sorted(set(p["eps"]), reverse=True)

@@ -175,6 +175,7 @@ def _kolmogorov_levels(T, names, levels, points, eps):
            "kolmogorov": {2: (20, "grid"), 3: (6, "grid")},
            "levels": [(2, [1, 2], ["max"])]},
     case_fields=("T", "eps", "grid_points", "random_sequences"),
+    cost=80,
 )
 def _seq2seq(p):
     rows, table, routes, ok = [], [], [], True

@@ -15,6 +15,7 @@ GROUP = "soundness"
     "targets with jumps, kinks (spectral), branch points near the sphere, provably wrong user constants "
     "and values too large for float64 are refused; user-assumed constants and measured heads are labelled so",
     "[toolkit]", GROUP, params={"full": True, "samples": 20000}, quick={"full": False, "samples": 5000},
+    cost=180,
 )
 def _adversarial(p):
     rows, failures = [], []

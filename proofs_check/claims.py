@@ -194,11 +194,15 @@ class Claim:
         The suite does heavy work on purpose (certificates, large prefixes): it runs under
         :data:`SUITE_LIMITS` instead of the library's interactive defaults.
         """
+        from threadpoolctl import threadpool_limits
+
         from spherical_approx import limits
 
         t0 = time.perf_counter()
         try:
-            with limits.override(**SUITE_LIMITS):
+            # one BLAS thread: claims run side by side in parallel runs, and a claim's last bits must not
+            # depend on how many threads its matrix products were split over
+            with limits.override(**SUITE_LIMITS), threadpool_limits(limits=1, user_api="blas"):
                 res = self.run(self.parameters(quick, m, eps))
         except Exception as exc:  # a crash is a failure, with the reason shown
             res = Result("-", "-", False, error=f"{type(exc).__name__}: {exc}",

@@ -346,7 +346,7 @@ class _Enclosures:
 
 
 #: Boxes split per round of the search (their halves are enclosed together).
-BATCH = 8
+BATCH = 64
 #: Tasks a round is cut into on an executor (a fixed number: the results never depend on the workers).
 CHUNKS = 4
 
@@ -382,26 +382,46 @@ class _Spec:
 _WORKER_ENCLOSURES = {}  # token -> _Enclosures, built once per worker process
 
 
+def _pack(indices, n):
+    """Key indices as a bit mask (n bits): what travels to and from workers instead of int arrays."""
+    if indices is None:
+        return None
+    mask = np.zeros(n, dtype=bool)
+    mask[indices] = True
+    return np.packbits(mask)
+
+
+def _unpack(bits, n):
+    return None if bits is None else np.flatnonzero(np.unpackbits(bits, count=n)).astype(np.int32)
+
+
 def _enclose_chunk(spec, token, items):
-    """Enclose (box, candidates) pairs in a worker: ([(upper, lower, point, near)], key evaluations)."""
+    """Enclose (box, packed candidates) pairs in a worker: ([(upper, lower, point, packed near)], key evaluations)."""
     backend = get_backend("arb", spec.dps)
+    n = len(spec.keys) + 1  # the keys and the content tokens' key
     with backend.local():
         enc = _WORKER_ENCLOSURES.get(token)
         if enc is None:
             _WORKER_ENCLOSURES.clear()  # one head at a time per worker
             enc = _WORKER_ENCLOSURES[token] = spec.enclosures()
-        return _enclose_local(enc, items)
+        found, evaluated = _enclose_local(enc, [(box, _unpack(bits, n)) for box, bits in items])
+    return [(up, low, point, _pack(near, n)) for up, low, point, near in found], evaluated
 
 
 def _enclose_local(enc, items):
+    from threadpoolctl import threadpool_limits
+
     before = enc.key_evaluations
     found = []
-    for box, candidates in items:
-        axis, sign, lo, hi = box
-        coords, _ = box_to_balls(axis, sign, lo, hi)
-        mid = (lo + hi) / 2
-        centre, _ = box_to_balls(axis, sign, mid, mid)  # the exact centre point, as tight balls
-        found.append(enc.box(coords, centre, candidates))
+    # one BLAS thread, here and in every worker: the float sums (and so the certificate) are the same
+    # whether or not the boxes are spread over processes, and parallel workers do not oversubscribe
+    with threadpool_limits(limits=1, user_api="blas"):
+        for box, candidates in items:
+            axis, sign, lo, hi = box
+            coords, _ = box_to_balls(axis, sign, lo, hi)
+            mid = (lo + hi) / 2
+            centre, _ = box_to_balls(axis, sign, mid, mid)  # the exact centre point, as tight balls
+            found.append(enc.box(coords, centre, candidates))
     return found, enc.key_evaluations - before
 
 
@@ -409,13 +429,14 @@ def _enclose_boxes(spec, enc, items, executor):
     """Enclosures of the boxes ``items`` in order, here or on the executor (same numbers either way)."""
     if executor is None or len(items) < 2:
         return _enclose_local(enc, items)
-    token = spec.token
+    token, n = spec.token, len(spec.keys) + 1
+    packed = [(box, _pack(candidates, n)) for box, candidates in items]
     size = -(-len(items) // CHUNKS)
-    futures = [executor.submit(_enclose_chunk, spec, token, items[i:i + size]) for i in range(0, len(items), size)]
+    futures = [executor.submit(_enclose_chunk, spec, token, packed[i:i + size]) for i in range(0, len(items), size)]
     found, evaluated = [], 0
     for future in futures:
         part, count = future.result()
-        found += part
+        found += [(up, low, point, _unpack(bits, n)) for up, low, point, bits in part]
         evaluated += count
     return found, evaluated
 

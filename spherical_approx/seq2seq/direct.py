@@ -37,7 +37,7 @@ from ..limits import check_feasible
 from ..records import AsDict, html_table
 from ..rounding import gamma, head_rounding_bound, unit_roundoff
 from .kolmogorov import check_sequences, evaluate_target
-from .transformer import Layer
+from .transformer import Layer, LayeredTransformer
 
 __all__ = ["DirectLayout", "direct_layers", "DirectTransformer", "compile_direct", "grid_excess_bound",
            "embedding_error", "torus_net_bound", "TorusNetBound", "GATHER_MARGIN", "COS_ULPS", "sequence_symbols"]
@@ -354,7 +354,7 @@ def torus_net_bound(T, n, lam_c, L, prefix, groups, value_error=0.0):
 # --------------------------------------------------------------------------- the compiled transformer
 
 
-class DirectTransformer:
+class DirectTransformer(LayeredTransformer):
     """The direct route's transformer: T gathering layers and the torus head.
 
     Calling it on sequences X (k, T) in [0, 1] gives the outputs (k, T), output t at
@@ -388,11 +388,7 @@ class DirectTransformer:
         self.error_bound = bound.total
 
     @property
-    def depth(self):
-        return len(self.layers)
-
-    @property
-    def prefix_lengths(self):
+    def prefix_lengths(self):  # without building the stream-layout prefixes
         return [0] * self.T + [self.prefix.length]
 
     @property
@@ -410,53 +406,6 @@ class DirectTransformer:
         P[:, L.key.start + L.query_dim] = self.prefix.biases
         P[:, L.val.start] = self.prefix.values[:, 0]
         return [np.zeros((0, L.width))] * self.T + [P]
-
-    def embed(self, X):
-        """Residual streams (k, T, width) of sequences X (see :class:`DirectLayout`).
-
-        Parameters
-        ----------
-        X : array_like
-            Sequences as rows, shape (k, T), entries in [0, 1].
-
-        Returns
-        -------
-        ndarray
-            Shape (k, T, width).
-        """
-        return self.layout.embed(X)
-
-    def matrices(self):
-        """All layer matrices, in order: for checking they do not depend on the target.
-
-        Returns
-        -------
-        list of ndarray
-            The matrices.
-        """
-        return [W for layer in self.layers for W in (layer.W_Q, layer.W_K, layer.W_V, layer.W_O)]
-
-    def streams(self, X):
-        """Residual streams after every layer, every layer evaluated densely and generically.
-
-        The reference evaluation: no grid window, softmax over every prefix and content token.
-
-        Parameters
-        ----------
-        X : array_like
-            Sequences as rows, shape (k, T), entries in [0, 1].
-
-        Returns
-        -------
-        list of ndarray
-            The streams, the embedding first.
-        """
-        Z = self.embed(X)
-        out = [Z]
-        for layer, prefix in zip(self.layers, self.prefixes):
-            Z = layer(Z, prefix)
-            out.append(Z)
-        return out
 
     def queries(self, X):
         """The torus head's queries (k, T, 2T + 2) as the gathering layers compute them.
@@ -521,27 +470,6 @@ class DirectTransformer:
         W = np.exp(S - M[:, None])
         den = W.sum(axis=1) + T * np.exp(-M)
         return np.einsum("qw,qw->q", W, self.prefix.values[idx, 0]) / den
-
-    def to_torch(self, dtype=None, device=None):
-        """A torch.nn.Module computing the same transformer densely (float64 by default).
-
-        Its ``forward`` takes the residual streams :meth:`embed` returns.
-
-        Parameters
-        ----------
-        dtype : torch.dtype, optional
-            Floating type of the module (float64 by default).
-        device : torch.device or str, optional
-            Where the module's tensors live.
-
-        Returns
-        -------
-        TorchPrefixTransformer
-            The module.
-        """
-        from ..torch_heads import TorchPrefixTransformer  # a clear ImportError without torch
-
-        return TorchPrefixTransformer(self, dtype, device)
 
     def _repr_html_(self):
         rows = [("route", "direct (gathering + torus head)"), ("T", self.T), ("depth", self.depth),

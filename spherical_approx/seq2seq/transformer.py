@@ -30,9 +30,9 @@ from scipy.special import logsumexp
 from .._validate import check_int
 from .kolmogorov import OuterFunctions, check_sequences
 
-__all__ = ["Layout", "Layer", "pretrained_layers", "embed", "arc_angle", "PrefixTransformer", "inner_prefix",
-           "outer_prefix", "compile_transformer", "softmax_in_place", "relative_content_attention", "error_split",
-           "grid"]
+__all__ = ["Layout", "Layer", "pretrained_layers", "embed", "arc_angle", "LayeredTransformer", "PrefixTransformer",
+           "inner_prefix", "outer_prefix", "compile_transformer", "softmax_in_place", "relative_content_attention",
+           "error_split", "grid"]
 
 #: score bonus of a prefix token for its own position (others are e^-M smaller)
 POSITION_MARGIN = 80.0
@@ -45,7 +45,7 @@ KERNEL_SHARPNESS = 50.0
 class Layout:
     """Coordinates of the residual stream for sequences of length T.
 
-    ``embed = (cos theta, sin theta, 1)``, ``pos`` = one-hot position, ``u`` = layer-1
+    ``token = (cos theta, sin theta, 1)``, ``pos`` = one-hot position, ``u`` = layer-1
     output (2T+1), ``s`` = inner sums (2T+1), ``y`` = output (1), then ``key`` and
     ``val`` blocks that only prefix tokens use (content tokens keep them 0).
 
@@ -58,13 +58,36 @@ class Layout:
     def __init__(self, T):
         self.T = T
         Q = 2 * T + 1
-        sizes = [("embed", 3), ("pos", T), ("u", Q), ("s", Q), ("y", 1), ("key", T + 2), ("val", Q)]
+        sizes = [("token", 3), ("pos", T), ("u", Q), ("s", Q), ("y", 1), ("key", T + 2), ("val", Q)]
         start = 0
         for name, size in sizes:
             setattr(self, name, slice(start, start + size))
             start += size
         self.width = start
         self.key_dim = T + 2
+
+    def embed(self, X):
+        """Residual streams (k, T, width): ``(cos theta, sin theta, 1)`` on arc t, and the one-hot position.
+
+        Parameters
+        ----------
+        X : array_like
+            Sequences as rows, shape (k, T), entries in [0, 1].
+
+        Returns
+        -------
+        ndarray
+            Shape (k, T, width).
+        """
+        T = self.T
+        X = check_sequences(X, T)
+        theta = arc_angle(X, np.arange(T)[None, :], T)
+        Z = np.zeros(X.shape + (self.width,))
+        Z[..., self.token.start] = np.cos(theta)
+        Z[..., self.token.start + 1] = np.sin(theta)
+        Z[..., self.token.start + 2] = 1.0
+        Z[..., self.pos] = np.eye(T)[None, :, :]
+        return Z
 
 
 def softmax_in_place(scores):
@@ -189,7 +212,7 @@ def pretrained_layers(T):
 
     W_K = select(k, layout.key.start)
     # layer 1: query (cos, sin, 1) against keys (lam cos, lam sin, bias); values: 2T+1 numbers -> u
-    layers = [Layer("inner map", select(k, layout.embed.start, 3), W_K, select(Q, layout.val.start),
+    layers = [Layer("inner map", select(k, layout.token.start, 3), W_K, select(Q, layout.val.start),
                     select(Q, layout.u.start).T)]
     # layer 2: all scores 0 -> the mean over positions; times T -> the inner sums in s
     layers.append(Layer("mixing", np.zeros((k, width)), np.zeros((k, width)), select(Q, layout.u.start),
@@ -199,7 +222,7 @@ def pretrained_layers(T):
     for q in range(Q):
         W_Qq = np.zeros((k, width))
         W_Qq[0, layout.s.start + q] = 1.0
-        W_Qq[1, layout.embed.start + 2] = 1.0
+        W_Qq[1, layout.token.start + 2] = 1.0
         W_Qq[2 + np.arange(T), layout.pos.start + np.arange(T)] = 1.0
         layers.append(Layer(f"outer q={q}", W_Qq, W_K, W_V, W_O))
     for layer in layers:
@@ -223,15 +246,7 @@ def embed(X, T):
     ndarray
         Shape (B, T, D).
     """
-    X = check_sequences(X, T)
-    L = Layout(T)
-    theta = arc_angle(X, np.arange(T)[None, :], T)
-    Z = np.zeros(X.shape + (L.width,))
-    Z[..., L.embed.start] = np.cos(theta)
-    Z[..., L.embed.start + 1] = np.sin(theta)
-    Z[..., L.embed.start + 2] = 1.0
-    Z[..., L.pos] = np.eye(T)[None, :, :]
-    return Z
+    return Layout(T).embed(X)
 
 
 def arc_angle(x, t, T):
@@ -254,46 +269,16 @@ def arc_angle(x, t, T):
     return 2 * np.pi * t / T + np.pi / T * x
 
 
-class PrefixTransformer:
-    """The compiled transformer: fixed layers, one prefix per layer.
+class LayeredTransformer:
+    """Fixed single-head layers with residual connections, one prefix per layer (the shared part).
 
-    Calling it on sequences X (B, T) in [0, 1] gives the outputs (B, T).
-
-    Parameters
-    ----------
-    T : int
-        Sequence length.
-    layers : list of Layer
-        The fixed layers.
-    prefixes : list of ndarray
-        One prefix per layer.
-    info : dict, optional
-        Construction details.
+    Subclasses set ``T``, ``layers``, ``prefixes`` (one token array per layer, in the
+    residual-stream layout), ``layout`` (with ``embed(X)`` and the output slot ``y``) and
+    ``error_bound``. Both sequence-to-sequence routes are such transformers.
     """
 
-    #: no proof applies to this route: its error is measured (docs/theory/seq2seq.rst, "Limits")
+    #: no proof applies unless a subclass proves one
     error_bound = math.inf
-    route = "kolmogorov"
-
-    def __init__(self, T, layers, prefixes, info=None):
-        self.T, self.layers, self.prefixes = T, layers, prefixes
-        self.layout = Layout(T)
-        self.info = info or {}
-
-    def embed(self, X):
-        """Residual streams (k, T, D) of sequences X (see :func:`embed`).
-
-        Parameters
-        ----------
-        X : array_like
-            Sequences as rows, shape (k, T), entries in [0, 1].
-
-        Returns
-        -------
-        ndarray
-            Shape (k, T, D).
-        """
-        return embed(X, self.T)
 
     @property
     def depth(self):
@@ -303,8 +288,23 @@ class PrefixTransformer:
     def prefix_lengths(self):
         return [len(p) for p in self.prefixes]
 
+    def embed(self, X):
+        """Residual streams (k, T, width) of sequences X (k, T) in [0, 1], before the first layer.
+
+        Parameters
+        ----------
+        X : array_like
+            Sequences as rows, shape (k, T), entries in [0, 1].
+
+        Returns
+        -------
+        ndarray
+            Shape (k, T, width).
+        """
+        return self.layout.embed(X)
+
     def streams(self, X):
-        """Residual streams after every layer: list of (B, T, D), the embedding first.
+        """Residual streams after every layer, each layer evaluated densely and generically.
 
         Parameters
         ----------
@@ -314,20 +314,14 @@ class PrefixTransformer:
         Returns
         -------
         list of ndarray
-            The streams.
+            The streams, the embedding first.
         """
-        Z = embed(X, self.T)
+        Z = self.embed(X)
         out = [Z]
         for layer, prefix in zip(self.layers, self.prefixes):
             Z = layer(Z, prefix)
             out.append(Z)
         return out
-
-    def __call__(self, X):
-        Z = embed(X, self.T)
-        for layer, prefix in zip(self.layers, self.prefixes):
-            Z = layer(Z, prefix)
-        return Z[..., self.layout.y.start]
 
     def matrices(self):
         """All layer matrices, in order: for checking they do not depend on the target.
@@ -340,7 +334,9 @@ class PrefixTransformer:
         return [W for layer in self.layers for W in (layer.W_Q, layer.W_K, layer.W_V, layer.W_O)]
 
     def to_torch(self, dtype=None, device=None):
-        """A torch.nn.Module computing the same transformer (float64 by default).
+        """A torch.nn.Module computing the same transformer densely (float64 by default).
+
+        Its ``forward`` takes the residual streams :meth:`embed` returns.
 
         Parameters
         ----------
@@ -357,6 +353,38 @@ class PrefixTransformer:
         from ..torch_heads import TorchPrefixTransformer  # a clear ImportError without torch
 
         return TorchPrefixTransformer(self, dtype, device)
+
+
+class PrefixTransformer(LayeredTransformer):
+    """The compiled Kolmogorov–Arnold transformer: fixed layers, one prefix per layer.
+
+    Calling it on sequences X (B, T) in [0, 1] gives the outputs (B, T). No error bound is
+    proven for this route (``error_bound = inf``; docs/theory/seq2seq.rst, "Limits").
+
+    Parameters
+    ----------
+    T : int
+        Sequence length.
+    layers : list of Layer
+        The fixed layers.
+    prefixes : list of ndarray
+        One prefix per layer.
+    info : dict, optional
+        Construction details.
+    """
+
+    route = "kolmogorov"
+
+    def __init__(self, T, layers, prefixes, info=None):
+        self.T, self.layers, self.prefixes = T, layers, prefixes
+        self.layout = Layout(T)
+        self.info = info or {}
+
+    def __call__(self, X):
+        Z = self.embed(X)
+        for layer, prefix in zip(self.layers, self.prefixes):  # only the last stream is kept
+            Z = layer(Z, prefix)
+        return Z[..., self.layout.y.start]
 
     def __repr__(self):
         return f"PrefixTransformer(T={self.T}, depth={self.depth}, prefix_lengths={self.prefix_lengths})"

@@ -336,7 +336,7 @@ class Backend:
         """
         return values
 
-    def tightened(self, compute, is_tight, extra, max_extra):
+    def tightened(self, compute, is_tight, extra, max_extra, first_extra=0):
         """``compute(self)``; the arb backend retries with ``extra`` more digits
         (doubling, up to ``max_extra``) until ``is_tight(values, dps)``.
 
@@ -350,6 +350,9 @@ class Backend:
             Extra digits for the first retry.
         max_extra : int
             Largest number of extra digits tried.
+        first_extra : int
+            Guard digits of the arb backend's first attempt (a known loss, such as a
+            recurrence's growth, spent up front instead of in retries).
 
         Returns
         -------
@@ -753,10 +756,10 @@ class ArbBackend(Backend):
     def to_sympy(self, x):
         raise ValueError("arb balls have no exact sympy form; use backend 'mp' or 'exact'")
 
-    def tightened(self, compute, is_tight, extra, max_extra):
+    def tightened(self, compute, is_tight, extra, max_extra, first_extra=0):
         # Ball arithmetic cannot see that rounding errors cancel, so its balls can
         # be much wider than the precision suggests: retry with more digits.
-        values = compute(self)
+        values = compute(self if first_extra <= 0 else _make("arb", self.dps + first_extra))
         while not is_tight(values, self.dps) and extra <= max_extra:
             values = compute(_make("arb", self.dps + extra))
             extra *= 2

@@ -24,13 +24,14 @@ degree well beyond 1000 in float64.
 from __future__ import annotations
 
 import functools
+import math
 from fractions import Fraction
 
 import numpy as np
 import sympy
 
 from ._validate import check_dimension, check_int
-from .arith import FloatBackend, get_backend
+from .arith import ArbBackend, FloatBackend, get_backend
 
 __all__ = [
     "three_term",
@@ -86,9 +87,11 @@ def three_term(n, t, c1, coeff, backend="float", dps=None):
     n = check_int(n, "n")
     B = get_backend(backend, dps)
     # Ball arithmetic widens the recurrence by up to (1 + sqrt 2) per step on
-    # [-1, 1] (it cannot see that the errors cancel): the arb backend escalates
-    # its working precision until the balls are as tight as requested.
-    return B.tightened(lambda C: _run_recurrence(n, t, c1, coeff, C), _tight, int(0.4 * n) + 10, 8 * n + 100)
+    # [-1, 1] (it cannot see that the errors cancel), log10(1 + sqrt 2) = 0.38 digits a
+    # step: the arb backend starts with that many guard digits and escalates further
+    # until the balls are as tight as requested.
+    return B.tightened(lambda C: _run_recurrence(n, t, c1, coeff, C), _tight, int(0.4 * n) + 10, 8 * n + 100,
+                       first_extra=int(0.4 * n) + 10)
 
 
 def _run_recurrence(n, t, c1, coeff, B):
@@ -154,12 +157,32 @@ def gegenbauer(n, alpha, t, backend="float", dps=None):
     al = _alpha(alpha)
     if al <= Fraction(-1, 2) or al == 0:
         raise ValueError(f"alpha must be > -1/2 and nonzero (use chebyshev_t for 0), got {alpha!r}")
-    vals = three_term(
-        n, t, 2 * al,
-        lambda k: (Fraction(2 * (k + al - 1), k), Fraction(k + 2 * al - 2, k)),
-        backend, dps,
-    )
+    return _gegenbauer_value(get_backend(backend, dps), n, al, t)
+
+
+@functools.singledispatch
+def _gegenbauer_value(B, n, al, t):
+    vals = three_term(n, t, 2 * al, lambda k: (Fraction(2 * (k + al - 1), k), Fraction(k + 2 * al - 2, k)), B)
     return vals[n]
+
+
+@_gegenbauer_value.register
+def _(B: ArbBackend, n, al, t):
+    # flint's own C_n^alpha (arb_hypgeom_gegenbauer_c): rigorous, and no Python-level recurrence
+    return _native(B, t, lambda x, C: x.gegenbauer_c(n, C.convert(al)), int(0.4 * n) + 10, 8 * n + 100)
+
+
+def _native(B, t, value, extra, max_extra):
+    """``value(x, C)`` at every point of t (a number, or an array of them) with flint's native
+    functions, at the precision of backend C, tightened like :func:`three_term`."""
+    def compute(C):
+        with C.local():
+            tv = B.convert_array(t)
+            if isinstance(tv, np.ndarray):
+                return np.frompyfunc(lambda x: value(x, C), 1, 1)(tv)
+            return value(tv, C)
+
+    return B.tightened(lambda C: [compute(C)], _tight, extra, max_extra)[0]
 
 
 def chebyshev_t(n, t, backend="float", dps=None):
@@ -342,4 +365,25 @@ def zonal_polynomial(m, n, t, backend="float", dps=None):
     1.0
     """
     n = check_int(n, "n")
-    return zonal_polynomials(m, n, t, backend, dps)[n]
+    m = check_dimension(m)
+    return _zonal_value(get_backend(backend, dps), m, n, t)
+
+
+@functools.singledispatch
+def _zonal_value(B, m, n, t):
+    return _zonal_polynomials(B, m, n, t)[n]
+
+
+@_zonal_value.register
+def _(B: ArbBackend, m, n, t):
+    if isinstance(t, sympy.Basic) and t.free_symbols:
+        B.convert(t)  # refused with the backend's message
+    if m == 1:
+        return _native(B, t, lambda x, C: x.chebyshev_t(n), int(0.4 * n) + 10, 8 * n + 100)
+    if m == 2:
+        return _native(B, t, lambda x, C: x.legendre_p(n, 0), int(0.4 * n) + 10, 8 * n + 100)
+    # C_n^nu(t) / C_n^nu(1) with nu = (m - 1)/2 and C_n^nu(1) = (2 nu)_n / n!, an exact rational
+    nu = Fraction(m - 1, 2)
+    at_one = Fraction(math.prod(range(m - 1, m - 1 + n)), math.factorial(n))
+    return _native(B, t, lambda x, C: x.gegenbauer_c(n, C.convert(nu)) / C.convert(at_one),
+                   int(0.4 * n) + 10, 8 * n + 100)

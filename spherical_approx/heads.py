@@ -21,19 +21,32 @@ each query (KD-tree on key directions) and returns a bound on the neglected mass
 from __future__ import annotations
 
 import functools
-import math
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from ._validate import check_dimension, check_int, check_points
-from .rounding import INPUT_NORM_ULPS, unit_roundoff
+from .rounding import EXP_FLOOR, INPUT_NORM_ULPS, unit_roundoff
 
 __all__ = ["UniversalHead", "Prefix", "softmax_attention", "TruncatedResult", "log_sum_exp_shift", "on_sphere"]
 
 #: Scores per block in the dense path (about 32 MB of float64 per block).
 BLOCK = 1 << 22
+#: The truncated path evaluates densely the queries whose ball covers more than this fraction of S^m.
+DENSE_FRACTION = 1 / 16
+
+
+@functools.lru_cache(maxsize=None)
+def _dense_chord2(m):
+    """Squared chord radius of the cap holding DENSE_FRACTION of S^m."""
+    from scipy.optimize import brentq
+
+    from .sphere import cap_area, sphere_area
+
+    angle = brentq(lambda t: cap_area(m, t) / sphere_area(m) - DENSE_FRACTION, 1e-9, np.pi)
+    return 2 * (1 - np.cos(angle))
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,6 +104,22 @@ class Prefix:
     def _tree(self):
         norms = np.linalg.norm(self.keys, axis=1)
         return cKDTree(self.keys / np.where(norms > 0, norms, 1.0)[:, None])
+
+    def common_key_norm(self):
+        """lam when every key has norm lam > 0 (within 1e-9 relative), else None (computed once).
+
+        Returns
+        -------
+        float or None
+            The common norm.
+        """
+        return self._common_norm
+
+    @functools.cached_property
+    def _common_norm(self):
+        norms = np.linalg.norm(self.keys, axis=1)
+        lam = float(norms.max()) if len(norms) else 0.0
+        return None if lam == 0 or np.max(np.abs(norms - lam)) > 1e-9 * lam else lam
 
     def direction_tree(self):
         """KD-tree of the key directions (built once; the keys are read-only).
@@ -350,9 +379,14 @@ class UniversalHead:
         out = np.empty((P.shape[0], self.d_out))
         rows = max(1, BLOCK // max(prefix.length, 1))
         for s in range(0, P.shape[0], rows):
-            S = P[s:s + rows] @ prefix.keys.T + prefix.biases
-            M = log_sum_exp_shift(S.max(axis=1), c[s:s + rows])
-            W = np.exp(S - M[:, None])
+            W = P[s:s + rows] @ prefix.keys.T
+            W += prefix.biases
+            M = log_sum_exp_shift(W.max(axis=1), c[s:s + rows])
+            # in place, one block of scores at a time; arguments below -EXP_FLOOR are clamped (the
+            # rounding proof bounds such weights absolutely; exp is 4-5x slower in its underflow range)
+            W -= M[:, None]
+            np.maximum(W, -EXP_FLOOR, out=W)
+            np.exp(W, out=W)
             # (M >= 0 whenever c > 0; the clamp only keeps c = 0 from meeting e^-M = inf)
             den = W.sum(axis=1) + c[s:s + rows] * np.exp(-np.maximum(M, 0.0))
             out[s:s + rows] = (W @ prefix.values) / den[:, None]
@@ -377,8 +411,10 @@ class UniversalHead:
         i.e. ``margin`` below the nearest key's score up to the bias spread. The
         neglected mass relative to the kept mass (content term included) is then at
         most ``N_far exp(lam (1 - r^2/2) + max b - M) / den``, and the output changes
-        by at most ``2 max|v|`` times that. Queries whose ball would cover most of
-        the sphere (``r^2 >= 2``) are evaluated densely (bound 0).
+        by at most ``2 max|v|`` times that. Queries whose ball would cover more than
+        :data:`DENSE_FRACTION` of the sphere are evaluated densely (bound 0): there the
+        dense path is faster. The keys of all other queries are visited together, as
+        segments of one flat array.
 
         Parameters
         ----------
@@ -399,40 +435,60 @@ class UniversalHead:
         self._check_prefix(prefix)
         P = on_sphere(X, self.m)
         c = self._context(context_tokens, P.shape[0])
-        norms = np.linalg.norm(prefix.keys, axis=1)
-        lam = float(norms.max()) if len(norms) else 0.0
-        if lam == 0 or np.max(np.abs(norms - lam)) > 1e-9 * lam:
+        lam = prefix.common_key_norm()
+        if lam is None:
             raise ValueError("the truncated path needs keys of one common norm lam > 0")
         bmax = float(prefix.biases.max())
+        if 2 * margin / lam >= _dense_chord2(self.m):  # every ball would be wide: no tree needed
+            return TruncatedResult(self(P, prefix, c), np.zeros(len(P)), np.zeros(len(P)), len(P) * prefix.length)
         tree = prefix.direction_tree()
-        near_dist, nearest = tree.query(P, k=1)
+        # the tree's searches on every core (their results do not depend on the threads)
+        near_dist, nearest = tree.query(P, k=1, workers=-1)
         r2 = near_dist**2 + 2 * margin / lam
         out = np.empty((P.shape[0], self.d_out))
         bound = np.zeros(P.shape[0])
         mass = np.zeros(P.shape[0])
-        wide = r2 >= 2.0  # the ball would hold most keys: no gain, evaluate densely
+        wide = r2 >= _dense_chord2(self.m)  # the ball would hold many keys: the dense path is faster
         if wide.any():
             out[wide] = self(P[wide], prefix, c[wide])
         visited = int(wide.sum()) * prefix.length
-        vmax = float(np.abs(prefix.values).max()) if prefix.length else 0.0
         narrow = np.flatnonzero(~wide)
         if len(narrow):
-            balls = tree.query_ball_point(P[narrow], np.sqrt(r2[narrow]))
-            for q, idx in zip(narrow, balls):
-                idx = np.asarray(idx if idx else [nearest[q]], dtype=np.intp)
-                visited += len(idx)
-                s = prefix.keys[idx] @ P[q] + prefix.biases[idx]
-                M = float(log_sum_exp_shift(s.max(), c[q]))
-                w = np.exp(s - M)
-                den = w.sum() + c[q] * math.exp(-max(M, 0.0))
-                out[q] = (w @ prefix.values[idx]) / den
-                far = prefix.length - len(idx)
-                if far:
-                    # far keys: <x, u> = 1 - chord^2/2 < 1 - r^2/2
-                    log_far = math.log(far) + lam * (1 - r2[q] / 2) + bmax - M
-                    mass[q] = math.exp(min(log_far, 700.0)) / den * (1 + 1e-12)
-                    bound[q] = 2 * vmax * mass[q]
+            balls = tree.query_ball_point(P[narrow], np.sqrt(r2[narrow]), return_sorted=True, workers=-1)
+            for i in np.flatnonzero(np.fromiter(map(len, balls), dtype=np.intp, count=len(balls)) == 0):
+                balls[i] = [nearest[narrow[i]]]  # a ball holds at least the nearest key
+            visited += self._truncated_sums(P, narrow, balls, prefix, c, lam, r2, bmax, out, mass, bound)
         return TruncatedResult(out, bound, mass, visited)
+
+    def _truncated_sums(self, P, narrow, balls, prefix, c, lam, r2, bmax, out, mass, bound):
+        """The truncated path's sums for the queries ``narrow``, all at once: each query's keys
+        are a segment of one flat array (reduceat sums per segment); returns the keys visited."""
+        lengths = np.fromiter(map(len, balls), dtype=np.intp, count=len(balls))
+        flat = np.fromiter(itertools.chain.from_iterable(balls), dtype=np.intp, count=int(lengths.sum()))
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        vmax = float(np.abs(prefix.values).max()) if prefix.length else 0.0
+        per_block = max(1, BLOCK // (prefix.m + 1 + prefix.d_out))  # pairs whose keys and values fit a block
+        a = 0
+        while a < len(narrow):
+            # as many queries as keep the pairs within one block (at least one query)
+            b = max(a + 1, int(np.searchsorted(starts, starts[a] + per_block, side="right")) - 1)
+            b = min(b, len(narrow))
+            q, keys = narrow[a:b], flat[starts[a]:starts[b]]
+            seg = starts[a:b] - starts[a]
+            owner = np.repeat(np.arange(b - a), lengths[a:b])
+            s = np.einsum("ij,ij->i", prefix.keys[keys], P[q][owner]) + prefix.biases[keys]
+            M = log_sum_exp_shift(np.maximum.reduceat(s, seg), c[q])
+            w = np.exp(np.maximum(s - M[owner], -EXP_FLOOR))
+            den = np.add.reduceat(w, seg) + c[q] * np.exp(-np.maximum(M, 0.0))
+            out[q] = np.add.reduceat(w[:, None] * prefix.values[keys], seg, axis=0) / den[:, None]
+            far = prefix.length - lengths[a:b]
+            with np.errstate(divide="ignore"):  # far = 0: no neglected keys, mass 0
+                log_far = np.log(far) + lam * (1 - r2[q] / 2) + bmax - M
+            # far keys: <x, u> = 1 - chord^2/2 < 1 - r^2/2
+            mass[q] = np.where(far > 0, np.exp(np.minimum(log_far, 700.0)) / den * (1 + 1e-12), 0.0)
+            bound[q] = 2 * vmax * mass[q]
+            a = b
+        return int(lengths.sum())
 
     def __repr__(self):
         return f"UniversalHead(m={self.m}, d_out={self.d_out}, d={self.d})"

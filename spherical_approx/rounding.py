@@ -32,10 +32,13 @@ import numpy as np
 
 from ._validate import check_int
 
-__all__ = ["EXP_ULPS", "INPUT_NORM_ULPS", "unit_roundoff", "gamma", "head_rounding_bound"]
+__all__ = ["EXP_ULPS", "EXP_FLOOR", "INPUT_NORM_ULPS", "unit_roundoff", "gamma", "head_rounding_bound"]
 
 #: Assumed accuracy of ``exp`` (numpy's and torch's are documented at <= 1-4 ulp).
 EXP_ULPS = 4
+#: The float64 heads evaluate ``exp(max(s - M, -EXP_FLOOR))``: arguments in exp's underflow
+#: range cost 4-5x more, and a weight below e^-700 is bounded absolutely by the proof anyway.
+EXP_FLOOR = 700.0
 #: Queries are covered when ``| |x| - 1 | <= INPUT_NORM_ULPS (m + 2) u``: any point
 #: normalised in the head's precision (``x / norm(x)``) is, far more than the
 #: ``_validate.UNIT_TOL`` that the input check accepts (see the theory page).
@@ -140,7 +143,8 @@ def head_rounding_bound(prefix, context_tokens=1, dtype=np.float64, exp_ulps=EXP
     ce = 2 * exp_ulps * u  # relative error of exp
     single = u > 1e-10
     tiny = float(np.finfo(np.float32 if single else np.float64).smallest_subnormal)
-    A = 100.0 if single else 745.0  # weights below e^-A are bounded absolutely
+    # weights below e^-A are bounded absolutely; float64 heads clamp s - M at -EXP_FLOOR before exp
+    A = 100.0 if single else EXP_FLOOR
     # relative error of the weights with |s - M| <= A, summed against the exact
     # denominator D (entropy bound sum e^-a a <= max(Z, 1)(log N + 1/e); proof on the theory page)
     rho = (math.exp(score) * (1 + ce) - 1

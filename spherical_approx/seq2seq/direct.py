@@ -35,7 +35,7 @@ from .._validate import check_int, check_positive
 from ..heads import Prefix
 from ..limits import check_feasible
 from ..records import AsDict, html_table
-from ..rounding import gamma, head_rounding_bound, unit_roundoff
+from ..rounding import EXP_FLOOR, gamma, head_rounding_bound, unit_roundoff
 from .kolmogorov import check_sequences, evaluate_target
 from .transformer import Layer, LayeredTransformer
 
@@ -467,7 +467,7 @@ class DirectTransformer(LayeredTransformer):
         keys = self.prefix.keys[idx]  # (q, 4^T, 2T + 2)
         S = np.einsum("qd,qwd->qw", Q, keys) + self.prefix.biases[idx]
         M = np.maximum(S.max(axis=1), 0.0)  # content tokens (score 0) are in view
-        W = np.exp(S - M[:, None])
+        W = np.exp(np.maximum(S - M[:, None], -EXP_FLOOR))  # as the universal head evaluates it
         den = W.sum(axis=1) + T * np.exp(-M)
         return np.einsum("qw,qw->q", W, self.prefix.values[idx, 0]) / den
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
+import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -363,23 +364,14 @@ class _Spec:
     m: int
     lipschitz: float | None
     dps: int
-
-    @property
-    def token(self):
-        import hashlib
-
-        h = hashlib.sha256()
-        for a in (self.keys, self.biases, self.values):
-            h.update(np.ascontiguousarray(a, dtype=float).tobytes())
-        h.update(repr((self.T, self.target if isinstance(self.target, list) else id(self.target), self.m,
-                       self.lipschitz, self.dps)).encode())
-        return h.hexdigest()
+    #: names this search for the workers' cache (one per call of certify_sup_error)
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def enclosures(self):
         return _Enclosures(self.keys, self.biases, self.values, self.T, self.target, self.m, self.lipschitz)
 
 
-_WORKER_ENCLOSURES = {}  # token -> _Enclosures, built once per worker process
+_WORKER_ENCLOSURES = {}  # token -> _Enclosures, built once per search in each worker process
 
 
 def _pack(indices, n):
@@ -395,15 +387,15 @@ def _unpack(bits, n):
     return None if bits is None else np.flatnonzero(np.unpackbits(bits, count=n)).astype(np.int32)
 
 
-def _enclose_chunk(spec, token, items):
+def _enclose_chunk(spec, items):
     """Enclose (box, packed candidates) pairs in a worker: ([(upper, lower, point, packed near)], key evaluations)."""
     backend = get_backend("arb", spec.dps)
     n = len(spec.keys) + 1  # the keys and the content tokens' key
     with backend.local():
-        enc = _WORKER_ENCLOSURES.get(token)
+        enc = _WORKER_ENCLOSURES.get(spec.token)
         if enc is None:
-            _WORKER_ENCLOSURES.clear()  # one head at a time per worker
-            enc = _WORKER_ENCLOSURES[token] = spec.enclosures()
+            _WORKER_ENCLOSURES.clear()  # one search at a time per worker
+            enc = _WORKER_ENCLOSURES[spec.token] = spec.enclosures()
         found, evaluated = _enclose_local(enc, [(box, _unpack(bits, n)) for box, bits in items])
     return [(up, low, point, _pack(near, n)) for up, low, point, near in found], evaluated
 
@@ -429,10 +421,10 @@ def _enclose_boxes(spec, enc, items, executor):
     """Enclosures of the boxes ``items`` in order, here or on the executor (same numbers either way)."""
     if executor is None or len(items) < 2:
         return _enclose_local(enc, items)
-    token, n = spec.token, len(spec.keys) + 1
+    n = len(spec.keys) + 1
     packed = [(box, _pack(candidates, n)) for box, candidates in items]
     size = -(-len(items) // CHUNKS)
-    futures = [executor.submit(_enclose_chunk, spec, token, packed[i:i + size]) for i in range(0, len(items), size)]
+    futures = [executor.submit(_enclose_chunk, spec, packed[i:i + size]) for i in range(0, len(items), size)]
     found, evaluated = [], 0
     for future in futures:
         part, count = future.result()

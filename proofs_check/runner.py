@@ -122,9 +122,8 @@ def claim_executor(workers=None, scheduler=None, claims=2):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # fresh interpreters ("spawn") do not inherit the parent's threads or locks. The workers keep
-    # numpy's default BLAS threads: fewer would change the order of BLAS sums, and with it the last
-    # bits of the results, which must not depend on how the claims were run
+    # fresh interpreters ("spawn") do not inherit the parent's threads or locks; every claim runs
+    # with one BLAS thread wherever it runs (Claim.execute), so the results are the serial ones
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         yield pool
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import sympy
 
+from proofs_check.checks.seq2seq import sympy_targets, targets
 from spherical_approx.continuity import NotLipschitzError, cube_lipschitz_bound
 from spherical_approx.seq2seq import ROUTES, compile_seq2seq, direct_layers
 from spherical_approx.seq2seq.direct import embedding_error, grid_excess_bound, grid_nodes
@@ -17,18 +18,9 @@ x1, x2, x3 = sympy.symbols("x1:4")
 
 
 def claim_targets(T):
-    """The four targets of proofs_check's paper.seq2seq claim, as sympy expressions and callables."""
-    xs = sympy.symbols(f"x1:{T + 1}")
-    w = [np.roll(np.arange(1, T + 1), t) for t in range(T)]
-    return {
-        "sum of products": (sum(xs[p] * xs[(p + 1) % T] for p in range(T)) / T,
-                            lambda X: sum(X[:, p] * X[:, (p + 1) % T] for p in range(T)) / T),
-        "max": (sympy.Max(*xs), lambda X: X.max(axis=1)),
-        "smooth mix": (sympy.sin(sympy.pi * sum(xs) / T) * sympy.exp(xs[0] - xs[-1]) / 2,
-                       lambda X: np.sin(np.pi * X.mean(axis=1)) * np.exp(X[:, 0] - X[:, -1]) / 2),
-        "seq2seq": ([sympy.cos(sympy.pi * sum(int(c) * v for c, v in zip(w[t], xs)) / T) for t in range(T)],
-                    lambda X: np.stack([np.cos(np.pi * (X * w[t]).sum(axis=1) / T) for t in range(T)], axis=1)),
-    }
+    """The four targets of proofs_check's paper.seq2seq claim: (sympy expression, callable) by name."""
+    exprs, callables = sympy_targets(T), targets(T)
+    return {name: (exprs[name], callables[name]) for name in callables}
 
 
 def sup_error(net, F, X):
@@ -185,6 +177,11 @@ def test_bad_input_is_refused():
 
     assert_refuses(lambda: compile_seq2seq(infinite_at_zero, 2, 0.1, lipschitz=1.0), ValueError, "NaN or infinite")
     assert_refuses(lambda: compile_seq2seq([x1, x2, x1], 2, 0.1), ValueError, "one per position")
+    y = sympy.Symbol("y")
+    for route in ("direct", "kolmogorov"):  # an unknown symbol, named before any work, L given or not
+        assert_refuses(lambda route=route: compile_seq2seq(x1 * y, 2, 0.1, route=route, lipschitz=1.0), ValueError,
+                       "other than the tokens")
+    assert_refuses(lambda: compile_seq2seq(x1 * y, 2, 0.1), ValueError, "other than the tokens")
     assert_refuses(lambda: compile_seq2seq(x1, 2, 0.1, route="other"), ValueError, "route must be")
     assert_refuses(lambda: compile_seq2seq(x1, 2, 0.1, method="spectral"), ValueError, "has the methods")
     assert_refuses(lambda: compile_seq2seq(x1, 1, 0.1), ValueError, "T must be")

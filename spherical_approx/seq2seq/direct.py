@@ -40,7 +40,8 @@ from .kolmogorov import check_sequences, evaluate_target
 from .transformer import Layer, LayeredTransformer
 
 __all__ = ["DirectLayout", "direct_layers", "DirectTransformer", "compile_direct", "grid_excess_bound",
-           "embedding_error", "torus_net_bound", "TorusNetBound", "GATHER_MARGIN", "COS_ULPS", "sequence_symbols"]
+           "embedding_error", "torus_net_bound", "TorusNetBound", "GATHER_MARGIN", "COS_ULPS", "sequence_symbols",
+           "sequence_expressions"]
 
 #: score of the gathered token over the others in a gathering head
 GATHER_MARGIN = 80.0
@@ -507,16 +508,64 @@ def sequence_symbols(T):
     return sympy.symbols(f"x1:{check_int(T, 'T', minimum=2) + 1}", real=True)
 
 
+def sequence_expressions(F, T):
+    """A target's sympy expressions in the real symbols :func:`sequence_symbols`, or None for a callable.
+
+    Parameters
+    ----------
+    F : callable, sympy expression, or a list of T expressions
+        The target.
+    T : int
+        Sequence length.
+
+    Returns
+    -------
+    list of sympy expressions or None
+        One expression (shared by all positions) or T (one per position); None when F is
+        a plain callable.
+
+    Raises
+    ------
+    ValueError
+        For a list of another length, or symbols other than x1..xT.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> sequence_expressions(sympy.Symbol("x1") * sympy.Symbol("x2"), 2)
+    [x1*x2]
+    >>> sequence_expressions(lambda X: X[:, 0], 2) is None
+    True
+    """
+    import sympy
+
+    from ..targets import output_expressions
+
+    if callable(F) and not isinstance(F, sympy.Basic):
+        return None
+    exprs, _ = output_expressions(F)
+    if len(exprs) not in (1, T):
+        raise ValueError(f"give one sympy expression (shared by all positions) or {T} (one per position), "
+                         f"got {len(exprs)}")
+    gens = sequence_symbols(T)
+    real = {sympy.Symbol(g.name): g for g in gens}
+    out = []
+    for e in exprs:
+        e = sympy.sympify(e).xreplace(real)
+        extra = e.free_symbols - set(gens)
+        if extra:
+            raise ValueError(f"{e} has symbols {sorted(map(str, extra))} other than the tokens x1..x{T}")
+        out.append(e)
+    return out
+
+
 def _sympy_values(exprs, T, Y):
     """Values of sympy targets at the nodes Y (k, T), evaluated in ball arithmetic: (k, d_out), error bound."""
     import flint
-    import sympy
 
     from ..arith import compile_expression, get_backend
 
-    gens = sequence_symbols(T)
-    plain = {sympy.Symbol(g.name): g for g in gens}
-    fns = [compile_expression(sympy.sympify(e).xreplace(plain), gens, "arb") for e in exprs]
+    fns = [compile_expression(e, sequence_symbols(T), "arb") for e in exprs]
     out = np.empty((len(Y), len(exprs)))
     err = 0.0
     with get_backend("arb", 30).local():
@@ -531,39 +580,25 @@ def _sympy_values(exprs, T, Y):
     return out, err
 
 
-def _is_callable_target(F):
-    import sympy
-
-    return callable(F) and not isinstance(F, sympy.Basic)
-
-
-def _target_expressions(F, T):
-    from ..targets import output_expressions
-
-    exprs, _ = output_expressions(F)
-    if len(exprs) not in (1, T):
-        raise ValueError(f"give one sympy expression (shared by all positions) or {T} (one per position), "
-                         f"got {len(exprs)}")
-    return exprs
-
-
 def _lipschitz(F, T, lipschitz):
     """(L, how it was obtained) for a callable (given) or sympy target (certified unless given)."""
     from ..continuity import cube_lipschitz_bound
 
+    exprs = sequence_expressions(F, T)  # checked even when L is given
     if lipschitz is not None:
         return lipschitz, "L given"
-    if _is_callable_target(F):
+    if exprs is None:
         raise ValueError("a callable target needs lipschitz=L (|F(x) - F(y)| <= L max_p |x_p - y_p|); "
                          "give sympy expressions in x1..xT to have L certified")
-    return cube_lipschitz_bound(_target_expressions(F, T), T).upper, "L certified"
+    return cube_lipschitz_bound(exprs, T).upper, "L certified"
 
 
 def _target_values(F, T, Y):
     """(values (k, d_out), bound on their error) of a callable or sympy target at the nodes Y."""
-    if _is_callable_target(F):
+    exprs = sequence_expressions(F, T)
+    if exprs is None:
         return evaluate_target(F, Y, T), 0.0  # a callable is the target: its values are exact by definition
-    return _sympy_values(_target_expressions(F, T), T, Y)
+    return _sympy_values(exprs, T, Y)
 
 
 def grid_nodes(T, n):

@@ -13,7 +13,7 @@ route          layers                                         error_bound
 from __future__ import annotations
 
 from .._validate import check_int, check_positive
-from .direct import compile_direct, sequence_symbols
+from .direct import compile_direct, sequence_expressions, sequence_symbols
 from .kolmogorov import InnerFunction, sprecher_outer
 from .transformer import compile_transformer
 
@@ -28,14 +28,10 @@ def _as_callable(F, T):
     import numpy as np
     import sympy
 
-    if callable(F) and not isinstance(F, sympy.Basic):
+    exprs = sequence_expressions(F, T)
+    if exprs is None:
         return F
-    from ..targets import output_expressions
-
-    exprs, _ = output_expressions(F)
-    gens = sequence_symbols(T)
-    plain = {sympy.Symbol(g.name): g for g in gens}
-    fns = [sympy.lambdify(gens, sympy.sympify(e).xreplace(plain), "numpy") for e in exprs]
+    fns = [sympy.lambdify(sequence_symbols(T), e, "numpy") for e in exprs]
 
     def F_callable(X):
         cols = [np.broadcast_to(np.asarray(f(*X.T), dtype=float), (len(X),)) for f in fns]

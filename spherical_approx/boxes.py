@@ -150,8 +150,9 @@ def box_to_balls(axis, sign, lo, hi):
         else:
             coords.append(v[k] * inv)
             k += 1
-    centre = np.insert((lo + hi) / 2, axis, float(sign))
-    return coords, centre / np.linalg.norm(centre)
+    mid = (lo + hi) / 2
+    centre = np.concatenate([mid[:axis], [float(sign)], mid[axis:]])
+    return coords, centre / math.sqrt(float(centre @ centre))
 
 
 def split_box(box):

@@ -26,10 +26,13 @@ boxes may be far larger than ``1/lam``.
   ``grad h = sum_j w_j (k_j - a)(v_j - h)`` and Cauchy-Schwarz;
 * the Taylor form: ``|e(x)| <= |e(P)| + |f(x) - f(P) - G (x - P)| + R eps_G + R^2/2 sup |h''|``
   with G the gradient of the head at P, for f with partial derivatives;
+* the third-order Taylor form: the Hessian H of the head at P in float with an error bound,
+  ``|e(x)| <= |e(P)| + |f(x) - f(P) - G (x - P)| + R eps_G + R^2/2 (|H| + eps_H) + R^3/6 sup |h'''|``,
+  the third derivative (a fourth cumulant) bounded by Cauchy-Schwarz;
 * the convex form: ``e(x) = sum_j w_j (v_j - f(x))`` with weights summing to 1, so
   ``|e| <= max over significant keys of sup |v_j - f|`` plus the small weights.
 
-The box bound is the smallest of the three. Sums over keys run in float64 with proven
+The box bound is the smallest of the four. Sums over keys run in float64 with proven
 outward margins (:mod:`spherical_approx._outward`: exp from arb tables, IEEE rounding
 bounds); f and the box geometry are enclosed with arb (a sympy expression, intersected
 with its mean-value form) or, for a plain callable, through a given Lipschitz constant.
@@ -46,7 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._outward import U as _U
-from ._outward import exp_bounds, minus_bounds, sum_lower, sum_upper
+from ._outward import exp_bounds
 from ._validate import check_dimension, check_int, check_positive
 from .arith import get_backend
 from .boxes import box_to_balls, face_boxes, mean_value_enclosure, split_box
@@ -231,119 +234,200 @@ class _Enclosures:
         return _norm(rests) * (1 + 1e-12)
 
     def box(self, coords, P, candidates=None):
-        """Bounds over one box: (upper bound of ``|head - f|``, rigorous lower bound of ``|e(P)|``,
-        P in float, the near keys).
+        """Bounds over one box: :meth:`enclose` of one item."""
+        return self.enclose([(coords, P, candidates)])[0]
+
+    def enclose(self, items):
+        """Bounds over boxes: for each ``(coords, P, candidates)`` the tuple (upper bound of
+        ``|head - f|`` over the box, rigorous lower bound of ``|e(P)|``, P in float, the near keys).
 
         ``coords`` enclose the box's points, ``P`` (tight balls) its exact centre point.
-        ``candidates``: the keys that may be near (a parent box's near keys); every other
-        key is known to be far on this box (docs/theory/certify.rst, "Far keys").
-        Sums over keys run in float64 with the outward margins of :mod:`._outward`.
+        ``candidates``: the keys that may be near (a parent box's near keys, or None for all);
+        every other key is known to be far on that box (docs/theory/certify.rst, "Far keys").
+        Sums over keys run in float64 with the outward margins of :mod:`._outward`. The boxes'
+        keys are laid end to end in one flat array, so each step is one numpy call for all
+        boxes; every sum runs over one box's segment (``reduceat``), so a box's numbers do not
+        depend on which other boxes share the call.
         """
         arb = self.flint.arb
-        Pf = np.array([float(p.mid()) for p in P])
-        rho = math.sqrt(sum(float(p.rad()) ** 2 for p in P)) * (1 + 1e-12)  # |P - Pf|
-        R = _norm([_upper(x - p) for x, p in zip(coords, P)]) * (1 + 1e-12)
-        a = self.lam * Pf  # the score shift
-        anorm = float(np.linalg.norm(a)) * (1 + 1e-12)
-        idx = np.arange(self.N) if candidates is None else candidates
+        B = len(items)
+        Pf = np.array([[float(p.mid()) for p in P] for _, P, _ in items])
+        rho = np.array([math.sqrt(sum(float(p.rad()) ** 2 for p in P)) for _, P, _ in items]) * (1 + 1e-12)
+        R = np.array([_norm([_upper(x - p) for x, p in zip(coords, P)]) for coords, P, _ in items]) * (1 + 1e-12)
+        a = self.lam * Pf  # the score shift, one per box
+        anorm = np.sqrt(np.sum(a * a, axis=1)) * (1 + 1e-12)
+        idx = np.concatenate([np.arange(self.N) if c is None else c for _, _, c in items])
+        box_of = np.repeat(np.arange(B), [self.N if c is None else len(c) for _, _, c in items])
         # shifted scores <k_j - a, Pf> + b_j in float; the margin covers their rounding
-        A = self.K[idx] - a
-        d = np.linalg.norm(A, axis=1) * (1 + 1e-12) + 1e-15 * (self.kmax + anorm)
-        s = A @ Pf + self.b[idx]
+        A = self.K[idx] - a[box_of]
+        d = np.sqrt(np.sum(A * A, axis=1)) * (1 + 1e-12) + 1e-15 * (self.kmax + anorm[box_of])
+        s = np.sum(A * Pf[box_of], axis=1) + self.b[idx]
         # rounding of k - a, of the dot product with the bias (<= (m + 3) U (|k| + |a| + |b|) |Pf|)
         # and of the three additions that form lo, hi and the scores at P (<= 9 U (1 + d + |b|))
-        err = 4 * (self.m + 4) * _U * (1 + d + np.abs(self.b[idx]) + self.kmax + anorm)
-        hi, lo = s + d * (R + rho) + err, s - d * (R + rho) - err  # over the ball |z - P| <= R
-        S_lo = float(lo.max())
-        keep = hi >= S_lo - _FAR_GAP
-        near, far_count = idx[keep], float(self.mult.sum() - self.mult[idx[keep]].sum())
-        A, s, d, err, hi, lo = A[keep], s[keep], d[keep], err[keep], hi[keep], lo[keep]
-        mu, V, n = self.mult[near], self.V[near], len(near)
+        err = 4 * (self.m + 4) * _U * (1 + d + np.abs(self.b[idx]) + self.kmax + anorm[box_of])
+        reach = d * (R + rho)[box_of]
+        hi, lo = s + reach + err, s - reach - err  # over the ball |z - P| <= R
+        S_lo = np.maximum.reduceat(lo, _starts(box_of, B))
+        keep = hi >= S_lo[box_of] - _FAR_GAP  # the best key is always kept: no box is left empty
+        idx, box_of, A, s, d, err, hi = idx[keep], box_of[keep], A[keep], s[keep], d[keep], err[keep], hi[keep]
+        lo, reach = lo[keep], reach[keep]
+        starts = _starts(box_of, B)
+        n = np.diff(np.append(starts, len(idx)))  # near keys per box
+
+        def total(x):
+            """Per-box sums over the boxes' segments (floats; the callers add the margins)."""
+            return np.add.reduceat(x, starts, axis=0)
+
+        def upper_sum(x, width=1):
+            """Upper bounds of per-box sums of nonnegative terms (``sum_upper`` per segment)."""
+            factor = 1 + 4 * (n * width + 1) * _U
+            return total(x) * (factor if x.ndim == 1 else factor[:, None])
+
+        def lower_sum(x):
+            return total(x) * (1 - 4 * (n + 1) * _U)
+
+        mu, V, S = self.mult[idx], self.V[idx], S_lo[box_of]
+        far_count = self.mult.sum() - total(mu)  # small integers: exact
         phi = far_count * self.e_far * (1 + 1e-12)  # far weight / near sum
-        self.key_evaluations += n
-        # one call for all exponentials: at P (scores +- d rho), over the box (lo, hi)
-        args = np.concatenate([minus_bounds(s - d * rho - err, S_lo)[0], minus_bounds(s + d * rho + err, S_lo)[1],
-                               minus_bounds(lo, S_lo)[0], minus_bounds(hi, S_lo)[1]])
-        e_lo, e_hi = exp_bounds(args)
-        # a product with an integer multiplicity rounds once: 1 -+ 4U covers it
-        wP_lo, wP_hi = e_lo[:n] * mu * (1 - 4 * _U), e_hi[n : 2 * n] * mu * (1 + 4 * _U)
-        wB_lo, wB_hi = e_lo[2 * n : 3 * n] * mu * (1 - 4 * _U), e_hi[3 * n :] * mu * (1 + 4 * _U)
-        # ------------------------------------------------------------- h(P) at the exact P
-        # centred form h = q0 + sum w (v - q0) / sum w: the weights' uncertainty meets |v - q0| only
-        ZP_lo, ZP_hi = sum_lower(wP_lo), sum_upper(wP_hi)
-        with np.errstate(invalid="ignore", over="ignore"):
-            q0 = (wP_lo @ V) / wP_lo.sum() if ZP_lo > 0 else np.zeros(self.d_out)
-        q0 = np.where(np.isfinite(q0), q0, 0.0)  # any float vector will do
-        Vc = V - q0  # rounding: |fl - (v - q0)| <= U |v - q0|, absorbed in slack below
-        with np.errstate(invalid="ignore"):
+        self.key_evaluations += len(idx)
+        # two exponentials per key: at the float score e^(s - S), and e^-x with x the score's reach
+        # over the box; e^(s - S -+ delta) at P and e^(s - S -+ x) on the box follow by products
+        t = s - S
+        delta = (2.0**-50 * (np.abs(s) + np.abs(S)) + d * rho[box_of] + err) * (1 + 1e-12)  # |exact - t| at P
+        x = (reach + delta) * (1 + 1e-12)  # >= |exact score - S - t| anywhere on the ball
+        K = len(idx)
+        e_lo, e_hi = exp_bounds(np.concatenate([t, -x]))
+        et_lo, et_hi, ex_lo = e_lo[:K], e_hi[:K], e_lo[K:]
+        # e^-delta >= 1 - delta, e^delta <= 1 + 2 delta (delta <= 1/2; delta is about 1e-11), e^x = 1/e^-x;
+        # the (at most four) roundings of each product, the multiplicity's included, are within 1 -+ 8U
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            wP_lo = et_lo * np.maximum(0.0, 1 - delta) * mu * (1 - 8 * _U)
+            wP_hi = np.where(delta <= 0.5, et_hi * (1 + 2 * delta) * mu * (1 + 8 * _U), np.inf)
+            wB_lo = et_lo * ex_lo * mu * (1 - 8 * _U)
+            wB_hi = et_hi / ex_lo * mu * (1 + 8 * _U)  # inf where e^-x underflows
+        kfar, nd = self.kmax + anorm, self.d_out
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # inf/inf or 0/0: no bound
+            # ------------------------------------------------------------- h(P) at the exact P
+            # centred form h = q0 + sum w (v - q0) / sum w: the weights' uncertainty meets |v - q0| only
+            ZP_lo, ZP_hi = lower_sum(wP_lo), upper_sum(wP_hi)
+            q0 = total(wP_lo[:, None] * V) / total(wP_lo)[:, None]
+            q0 = np.where(np.isfinite(q0) & (ZP_lo > 0)[:, None], q0, 0.0)  # any float vector will do
+            Vc = V - q0[box_of]  # rounding: |fl - (v - q0)| <= U |v - q0|, absorbed in slack below
             terms_lo = np.minimum(wP_lo[:, None] * Vc, wP_hi[:, None] * Vc)
             terms_hi = np.maximum(wP_lo[:, None] * Vc, wP_hi[:, None] * Vc)
-        # signed sums: fl errs by <= gamma_n sum |terms| (and each product and difference by U)
-        slack = 4 * (n + 4) * _U * sum_upper(wP_hi[:, None] * np.abs(Vc))
-        # far keys: weight <= phi Z, |value - q0| <= vmax + |q0|
-        far_v = phi * ZP_hi * (self.vmax + float(np.abs(q0).max())) * (1 + 1e-12)
-        num_lo = terms_lo.sum(axis=0) - slack - far_v
-        num_hi = terms_hi.sum(axis=0) + slack + far_v
-        D_lo, D_hi = ZP_lo * (1 - 1e-12), ZP_hi * (1 + phi) * (1 + 1e-12)
-        hP, h_float = [], []
-        for c0, lo_k, hi_k in zip(q0, num_lo, num_hi):
-            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # inf/inf: no bound
-                r_lo, r_hi = min(lo_k / D_lo, lo_k / D_hi), max(hi_k / D_lo, hi_k / D_hi)
-            if not math.isfinite(r_hi - r_lo):
-                hP.append(arb(0, math.inf))
-                h_float.append(0.0)
-                continue
-            pad = 4 * _U * (abs(r_lo) + abs(r_hi)) + 1e-300  # the two divisions
-            hP.append(arb(float(c0)) + arb((r_lo + r_hi) / 2, (r_hi - r_lo) / 2 + pad))
-            h_float.append(float(c0) + (r_lo + r_hi) / 2)
-        q = np.array(h_float)
-        h_rad = _norm([_upper(h - float(c)) for h, c in zip(hP, q)]) * (1 + 1e-12)  # |h(P) - q|
-        fP, fX, f_var, fmax, f_grads = self._f_ball(P, coords, Pf, R)
-        eP = [h - fv for h, fv in zip(hP, fP)]
-        eP_upper = _norm([_upper(e) for e in eP]) * (1 + 1e-12)
-        eP_lower = _norm([max(0.0, float(abs(e).lower())) if e.is_finite() else 0.0 for e in eP]) * (1 - 1e-12)
+            # signed sums: fl errs by <= gamma_n sum |terms| (and each product and difference by U)
+            slack = 4 * (n + 4) * _U * upper_sum(wP_hi[:, None] * np.abs(Vc), nd).sum(axis=1) * (1 + 1e-12)
+            # far keys: weight <= phi Z, |value - q0| <= vmax + |q0|
+            far_v = phi * ZP_hi * (self.vmax + np.abs(q0).max(axis=1)) * (1 + 1e-12)
+            num_lo = total(terms_lo) - (slack + far_v)[:, None]
+            num_hi = total(terms_hi) + (slack + far_v)[:, None]
+            D_lo, D_hi = ZP_lo * (1 - 1e-12), ZP_hi * (1 + phi) * (1 + 1e-12)
+            r_lo = np.minimum(num_lo / D_lo[:, None], num_lo / D_hi[:, None])
+            r_hi = np.maximum(num_hi / D_lo[:, None], num_hi / D_hi[:, None])
+            known = np.isfinite(r_hi - r_lo)
+            pad = 4 * _U * (np.abs(r_lo) + np.abs(r_hi)) + 1e-300  # the two divisions
+            q = np.where(known, q0 + (r_lo + r_hi) / 2, 0.0)  # h(P) in float
+        # ----------------------------------------------------------------- per box, in arb
+        eP_upper, eP_lower, h_rad = np.empty(B), np.empty(B), np.empty(B)
+        f_parts = []
+        for i, (coords, P, _) in enumerate(items):
+            hP = [arb(float(c0)) + arb((rl + rh) / 2, (rh - rl) / 2 + p) if ok else arb(0, math.inf)
+                  for c0, rl, rh, p, ok in zip(q0[i], r_lo[i], r_hi[i], pad[i], known[i])]
+            h_rad[i] = _norm([_upper(h - float(c)) for h, c in zip(hP, q[i])]) * (1 + 1e-12)  # |h(P) - q|
+            fP, fX, f_var, fmax, f_grads = self._f_ball(P, coords, Pf[i], R[i])
+            eP = [h - fv for h, fv in zip(hP, fP)]
+            eP_upper[i] = _norm([_upper(e) for e in eP]) * (1 + 1e-12)
+            eP_lower[i] = _norm([max(0.0, float(abs(e).lower())) if e.is_finite() else 0.0 for e in eP]) * (1 - 1e-12)
+            f_parts.append((fX, f_var, fmax, f_grads))
+        f_var = np.array([part[1] for part in f_parts])
+        fmax = np.array([part[2] for part in f_parts])
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             # --------------------------------------------------------- weights over the box
             # the denominator Z(z) on the ball, from below: each key at its lowest, or by Jensen
             # Z(z) >= Z(P) exp(<kbar - a, z - P>) >= Z(P) exp(-slope R), kbar the weighted mean key at P
-            wq_mid = (wP_lo + wP_hi) / 2 / ((D_lo + D_hi) / 2)
-            dw = (wP_hi / D_lo - wP_lo / D_hi) * (1 + 1e-12)
-            slope = (float(np.linalg.norm(A.T @ wq_mid)) * (1 + 1e-12) + sum_upper(dw * d)
-                 + 4 * (n + 4) * _U * sum_upper(wq_mid * d) + phi * (self.kmax + anorm)) * (1 + 1e-12)
-            jensen = ZP_lo * max(0.0, 1 - slope * R * (1 + 1e-12)) * (1 - 1e-12)  # e^-x >= 1 - x
-            Dlo = max(sum_lower(wB_lo) * (1 - 1e-12), jensen)
-            w_hi = wB_hi / Dlo * (1 + 1e-12)  # omega_j <= w_hi_j everywhere on the ball
-            vq = np.sqrt(np.sum((V - q) ** 2, axis=1)) * (1 + 1e-12)  # |v_j - q|
-            S_1 = sum_upper(w_hi * d) + phi * (self.kmax + anorm)
-            S_2 = sum_upper(w_hi * d**2) + phi * (self.kmax + anorm) ** 2
-            S_4 = sum_upper(w_hi * d**4) + phi * (self.kmax + anorm) ** 4
-            S_v = sum_upper(w_hi * vq**2) + phi * (self.vmax + float(np.linalg.norm(q))) ** 2
+            wq_mid = (wP_lo + wP_hi) / 2 / ((D_lo + D_hi) / 2)[box_of]
+            dw = (wP_hi / D_lo[box_of] - wP_lo / D_hi[box_of]) * (1 + 1e-12)
+            kbar = total(A * wq_mid[:, None])
+            slope = (np.sqrt(np.sum(kbar * kbar, axis=1)) * (1 + 1e-12) + upper_sum(dw * d)
+                     + 4 * (n + 4) * _U * upper_sum(wq_mid * d) + phi * kfar) * (1 + 1e-12)
+            jensen = ZP_lo * np.fmax(0.0, 1 - slope * R * (1 + 1e-12)) * (1 - 1e-12)  # e^-x >= 1 - x (nan: 0)
+            Dlo = np.fmax(lower_sum(wB_lo) * (1 - 1e-12), jensen)  # a nan Jensen bound is not used
+            w_hi = wB_hi / Dlo[box_of] * (1 + 1e-12)  # omega_j <= w_hi_j everywhere on the ball
+            Vq = V - q[box_of]
+            vq = np.sqrt(np.sum(Vq * Vq, axis=1)) * (1 + 1e-12)  # |v_j - q|
+            qnorm = np.sqrt(np.sum(q * q, axis=1))
+            S_1 = upper_sum(w_hi * d) + phi * kfar
+            S_2 = upper_sum(w_hi * d**2) + phi * kfar**2
+            d2 = d * d
+            S_4 = upper_sum(w_hi * d2 * d2) + phi * kfar**4
+            S_6 = upper_sum(w_hi * d2 * d2 * d2) + phi * kfar**6
+            S_v = upper_sum(w_hi * vq**2) + phi * (self.vmax + qnorm) ** 2
             # ----------------------------------------------------------- mean-value form
-            mean_value = (eP_upper + R * math.sqrt(S_2 * S_v) + f_var) * (1 + 1e-12)
+            mean_value = (eP_upper + R * np.sqrt(S_2 * S_v) + f_var) * (1 + 1e-12)
             # ----------------------------------------------------------- Taylor form
             # G = grad h(P) in float, and a bound of |grad h(P) - G| (weights known to ~1e-9)
-            G = A.T @ (wq_mid[:, None] * (V - q))  # (m+1, d_out)
+            G = total(A[:, :, None] * (wq_mid[:, None] * Vq)[:, None, :])  # (boxes, m+1, d_out)
             # grad h(P) - G = sum (omega - w~) A (v - h) + sum w~ A (q - h) + far keys, |v - h| <= vq + h_rad
-            G_err = (sum_upper(dw * d * vq) + 2 * sum_upper(wP_hi / D_lo * d) * h_rad
-                     + 4 * (n + 4) * _U * sum_upper(wq_mid * d * vq) * 2
-                     + phi * (self.kmax + anorm) * (self.vmax + float(np.linalg.norm(q)) + h_rad)) * (1 + 1e-12)
-            second = (math.sqrt(S_4) + 2 * S_1 * math.sqrt(S_2)) * math.sqrt(S_v)
-            taylor = (eP_upper + R * G_err + self._f_linear_rest(f_grads, coords, P, G.T)
-                      + R * R / 2 * second) * (1 + 1e-12)
+            G_err = (upper_sum(dw * d * vq) + 2 * upper_sum(wP_hi / D_lo[box_of] * d) * h_rad
+                     + 4 * (n + 4) * _U * upper_sum(wq_mid * d * vq) * 2
+                     + phi * kfar * (self.vmax + qnorm + h_rad)) * (1 + 1e-12)
+            second = (np.sqrt(S_4) + 2 * S_1 * np.sqrt(S_2)) * np.sqrt(S_v)
+            # G's radial part is free: x - P is nearly tangent (<x - P, P> = -|x - P|^2 / 2 on the
+            # sphere), so G + Pf c^T with c the radial slope f has and G lacks costs only
+            # |c| (R^2/2 + rho R) and spares f_rest a first-order radial mismatch
+            f_rest, radial = np.full(B, math.inf), np.zeros(B)
+            for i, ((coords, P, _), part) in enumerate(zip(items, f_parts)):
+                if part[3] is None:
+                    continue
+                slopes = np.array([[float(g.mid()) for g in grad] for grad in part[3]])  # (d_out, m+1)
+                c = (slopes - G[i].T) @ Pf[i]
+                radial[i] = float(np.sqrt(c @ c)) * (1 + 1e-12)
+                f_rest[i] = self._f_linear_rest(part[3], coords, P, G[i].T + np.outer(c, Pf[i]))
+            f_rest = f_rest + radial * (R * R / 2 + rho * R)
+            taylor = (eP_upper + R * G_err + f_rest + R * R / 2 * second) * (1 + 1e-12)
+            # ------------------------------------------------------ third-order Taylor form
+            # H = the Hessian of h at P in float (without the (kbar - a) G terms, which go to its
+            # error bound with slope >= |kbar - a|), then a third-derivative bound on the ball
+            Wq = (wq_mid[:, None] * Vq)[:, None, None, :]
+            H = total(A[:, :, None, None] * A[:, None, :, None] * Wq)  # (boxes, m+1, m+1, d_out)
+            H_norm = np.sqrt(np.sum(H * H, axis=(1, 2, 3))) * (1 + 1e-12)
+            G_norm = np.sqrt(np.sum(G * G, axis=(1, 2))) * (1 + 1e-12)
+            H_err = (upper_sum(dw * d2 * vq) + 2 * upper_sum(wP_hi / D_lo[box_of] * d2) * h_rad
+                     + 4 * (n + 8) * _U * upper_sum(wq_mid * d2 * vq) * 2
+                     + phi * kfar**2 * (self.vmax + qnorm + h_rad) + 2 * slope * (G_norm + G_err)) * (1 + 1e-12)
+            tilt = np.fmin(S_1, slope + R * S_2)  # >= |kbar(z) - a| on the ball
+            third = (((S_6 ** (1 / 6)) * (1 + 1e-12) + tilt) ** 3 + 3 * S_2 * np.sqrt(S_2)) * np.sqrt(S_v)
+            taylor3 = (eP_upper + R * G_err + f_rest + R * R / 2 * (H_norm + H_err)
+                       + R**3 / 6 * third) * (1 + 1e-12)
             # ----------------------------------------------------------- convex form
-            Flo = np.array([float(x.lower()) for x in fX])
-            Fhi = np.array([float(x.upper()) for x in fX])
-            c = np.sqrt(np.sum(np.maximum(np.abs(V - Flo), np.abs(V - Fhi)) ** 2, axis=1)) * (1 + 1e-12) + 1e-15
-            convex = math.inf
+            Flo = np.array([[float(x.lower()) for x in part[0]] for part in f_parts])
+            Fhi = np.array([[float(x.upper()) for x in part[0]] for part in f_parts])
+            gap_v = np.maximum(np.abs(V - Flo[box_of]), np.abs(V - Fhi[box_of]))
+            c = np.sqrt(np.sum(gap_v * gap_v, axis=1)) * (1 + 1e-12) + 1e-15  # > 0: 0 is neutral in maxima
+            convex = np.full(B, math.inf)
             for gap in _SIGNIFICANCE:
-                sig = hi >= S_lo - gap  # the best key is always significant
-                minor = sum_upper(w_hi[~sig])
-                c_minor = float(c[~sig].max()) if (~sig).any() else 0.0
-                bound = (float(c[sig].max()) + minor * c_minor + phi * (self.vmax + fmax)) * (1 + 1e-12)
-                convex = min(convex, bound)
-        # a form that gave nan (inf times 0 on a huge box) gives no bound; the others still count
-        upper = min((b for b in (mean_value, taylor, convex) if b >= 0), default=math.inf)
-        return upper, eP_lower, Pf, near
+                sig = hi >= S - gap  # the best key is always significant
+                minor = upper_sum(np.where(sig, 0.0, w_hi))
+                c_sig = np.maximum.reduceat(np.where(sig, c, 0.0), starts)
+                c_minor = np.maximum.reduceat(np.where(sig, 0.0, c), starts)
+                bound = (c_sig + minor * c_minor + phi * (self.vmax + fmax)) * (1 + 1e-12)
+                convex = np.minimum(convex, np.where(np.isnan(bound), math.inf, bound))
+        # each form's bounds, kept for the tests (every one of them must hold on its own)
+        self.forms = {"mean_value": mean_value, "taylor": taylor, "taylor3": taylor3, "convex": convex}
+
+        near = np.split(idx, starts[1:])
+        found = []
+        for i in range(B):
+            # a form that gave nan (inf times 0 on a huge box) gives no bound; the others still count
+            upper = min((float(b) for b in (mean_value[i], taylor[i], taylor3[i], convex[i]) if b >= 0),
+                        default=math.inf)
+            found.append((upper, float(eP_lower[i]), Pf[i], near[i]))
+        return found
+
+
+def _starts(box_of, count):
+    """Where each box's segment begins in a flat array sorted by box (every box has one key at least)."""
+    return np.searchsorted(box_of, np.arange(count))
 
 
 #: Boxes split per round of the search (their halves are enclosed together).
@@ -404,16 +488,16 @@ def _enclose_local(enc, items):
     from threadpoolctl import threadpool_limits
 
     before = enc.key_evaluations
-    found = []
+    balls = []
+    for (axis, sign, lo, hi), candidates in items:
+        coords, _ = box_to_balls(axis, sign, lo, hi)
+        mid = (lo + hi) / 2
+        centre, _ = box_to_balls(axis, sign, mid, mid)  # the exact centre point, as tight balls
+        balls.append((coords, centre, candidates))
     # one BLAS thread, here and in every worker: the float sums (and so the certificate) are the same
     # whether or not the boxes are spread over processes, and parallel workers do not oversubscribe
     with threadpool_limits(limits=1, user_api="blas"):
-        for box, candidates in items:
-            axis, sign, lo, hi = box
-            coords, _ = box_to_balls(axis, sign, lo, hi)
-            mid = (lo + hi) / 2
-            centre, _ = box_to_balls(axis, sign, mid, mid)  # the exact centre point, as tight balls
-            found.append(enc.box(coords, centre, candidates))
+        found = enc.enclose(balls) if balls else []
     return found, enc.key_evaluations - before
 
 

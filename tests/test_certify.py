@@ -160,3 +160,52 @@ def test_candidates_from_a_parent_give_a_valid_bound(quad_s2):
             # the same near keys are found; the bound is the same up to the far-count term
             assert set(inherited[3]) == set(full[3])
             assert inherited[0] == pytest.approx(full[0], rel=1e-9)
+
+
+@pytest.mark.parametrize("f, method", [
+    (sympy.Abs(x0) + x1 * x2, "quadrature"),  # a kink
+    (sympy.Abs(x0) + x1 * x2, "delta_net"),
+    (sympy.sin(6 * x0) * x1 + sympy.exp(2 * x2), "quadrature"),  # large curvature
+    ([x0 * x1, sympy.cos(4 * x2)], "quadrature"),  # two outputs
+])
+def test_every_enclosure_form_holds_on_its_own(f, method):
+    # each of the four box bounds (mean value, Taylor, third-order Taylor, convex) against the
+    # error at 304 points of each box, corners included; a third of the boxes straddle x0 = 0
+    import flint
+
+    from spherical_approx.boxes import box_to_balls
+    from spherical_approx.certify import _Enclosures
+    from spherical_approx.targets import Target
+
+    a = sa.approximate(f, 2, 0.3, method=method)
+    pre = a.prefix
+    enc = _Enclosures(pre.keys, pre.biases, pre.values, a.context_tokens, Target(f, 2).exprs, 2, None)
+    target = sympy.lambdify((x0, x1, x2), f if isinstance(f, list) else [f], "numpy")
+    rng = np.random.default_rng(5)
+    items, points = [], []
+    with flint.ctx.workprec(64):
+        for _ in range(60):
+            axis, sign = int(rng.integers(1, 3)), float(rng.choice([-1, 1]))
+            half = 10 ** rng.uniform(-4, -1.3)
+            centre = rng.uniform(-1 + half, 1 - half, 2)
+            if rng.random() < 1 / 3:
+                centre[0] = rng.uniform(-half, half)  # x0 is the face's first free coordinate
+            lo, hi = centre - half, centre + half
+            coords, _ = box_to_balls(axis, sign, lo, hi)
+            mid, _ = box_to_balls(axis, sign, centre, centre)
+            items.append((coords, mid, None))
+            v = np.vstack([rng.uniform(lo, hi, (300, 2)), [lo, [lo[0], hi[1]], [hi[0], lo[1]], hi]])
+            X = np.insert(v, axis, sign, axis=1)
+            points.append(X / np.linalg.norm(X, axis=1, keepdims=True))
+        found = enc.enclose(items)
+    failures, used = [], set()
+    for i, X in enumerate(points):
+        F = np.stack([np.broadcast_to(np.asarray(c, float), (len(X),)) for c in target(*X.T)], axis=1)
+        err = np.linalg.norm(a(X).reshape(len(X), -1) - F, axis=1).max()
+        assert found[i][0] == min(b[i] for b in enc.forms.values() if b[i] >= 0)
+        used.add(min(enc.forms, key=lambda k: enc.forms[k][i] if enc.forms[k][i] >= 0 else np.inf))
+        failures += [(name, i, err, bound[i]) for name, bound in enc.forms.items() if err > bound[i]]
+    assert not failures, failures[:5]
+    # the third-order form is the best one somewhere for smoothing heads (else it is dead code),
+    # the convex form for the delta net (one key dominates)
+    assert ("convex" if method == "delta_net" else "taylor3") in used

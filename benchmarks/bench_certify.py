@@ -1,0 +1,78 @@
+"""Certificate enclosures, as ratios in one run: a round's boxes enclosed in one flat batch
+against the same boxes one at a time (the same bounds, checked), and the certificate's boxes
+per CPU second on the two S^2 heads of ``certify.default_heads``.
+
+Run:  python benchmarks/bench_certify.py [--boxes 256] [--full]
+
+``--full`` also runs both S^2 certificates to the claim's stop rule (upper <= 1.9 x attained,
+budget 300 s) and reports the time and boxes each needed.
+"""
+
+import argparse
+import time
+
+import flint
+import numpy as np
+import sympy
+from _timing import exp_rate, matmul_rate
+
+import spherical_approx as sa
+from spherical_approx.boxes import box_to_balls
+from spherical_approx.certify import _Enclosures, certify_sup_error
+from spherical_approx.targets import Target
+
+X = sympy.symbols("x0:3")
+TARGET = sympy.Abs(X[0]) + X[1] * X[2]  # the S^2 target of certify.default_heads
+
+
+def late_boxes(enc, count, half=0.004, seed=0):
+    """Boxes the size the search refines to near its end, each with its parent's near keys."""
+    rng = np.random.default_rng(seed)
+    items = []
+    for _ in range(count):
+        axis, sign = int(rng.integers(3)), float(rng.choice([-1, 1]))
+        centre = rng.uniform(-1 + 2 * half, 1 - 2 * half, 2)
+        parent = box_to_balls(axis, sign, centre - 2 * half, centre + 2 * half)[0]
+        mid = box_to_balls(axis, sign, centre, centre)[0]
+        near = enc.box(parent, mid)[3]
+        items.append((box_to_balls(axis, sign, centre - half, centre + half)[0], mid, near))
+    return items
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--boxes", type=int, default=256)
+    ap.add_argument("--full", action="store_true")
+    args = ap.parse_args(argv)
+    print(f"machine: matmul {matmul_rate():.1f} GFLOP/s, np.exp {exp_rate():.2f} G exp/s (one core)")
+    for method in ("quadrature", "delta_net"):
+        approx = sa.approximate(TARGET, 2, 0.1, method=method)
+        pre = approx.prefix
+        enc = _Enclosures(pre.keys, pre.biases, pre.values, approx.context_tokens, Target(TARGET, 2).exprs, 2, None)
+        with flint.ctx.workprec(64):
+            items = late_boxes(enc, args.boxes)
+            t0 = time.process_time()
+            one = [enc.box(*item) for item in items]
+            t_one = time.process_time() - t0
+            t0 = time.process_time()
+            batch = [found for i in range(0, len(items), 128) for found in enc.enclose(items[i:i + 128])]
+            t_batch = time.process_time() - t0
+        same = all(a[0] == b[0] and a[1] == b[1] for a, b in zip(one, batch))
+        keys = np.mean([len(found[3]) for found in batch])
+        print(f"S^2 {method} (N = {approx.prefix_length}), {len(items)} boxes of half-width 0.004, "
+              f"{keys:.0f} near keys each: one at a time {len(items) / t_one:.0f} boxes/CPU s, "
+              f"128 per batch {len(items) / t_batch:.0f} boxes/CPU s, ratio {t_one / t_batch:.2f}x; "
+              f"identical bounds: {same}")
+        t0 = time.process_time()
+        cert = certify_sup_error(approx, TARGET, 0.1, max_boxes=30000, max_seconds=1e9, tightness=1.0)
+        cpu = time.process_time() - t0
+        print(f"  certificate, first {cert.boxes} boxes: {cert.boxes / cpu:.0f} boxes/CPU s, upper {cert.upper:.4g}")
+        if args.full:
+            t0 = time.process_time()
+            cert = certify_sup_error(approx, TARGET, 0.1, max_seconds=300, tightness=1.9)
+            cpu = time.process_time() - t0
+            print(f"  to the claim's stop rule: {cert}; {cpu:.0f} CPU s, {cert.boxes / cpu:.0f} boxes/CPU s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,8 +1,10 @@
 """Rigorous arithmetic against mpmath, as speed ratios in one run (mpmath time / arb time).
 
 Single values (``gegenbauer``, ``zonal_polynomial``) use flint's native functions on the arb
-backend; ``zonal_polynomials`` (every degree at once) still runs the three-term recurrence
-over arb scalars in Python, and ``softmax_multipliers`` uses the Bessel ratio recurrence.
+backend; ``zonal_polynomials`` (every degree at once, one argument) takes the coefficients of
+the generating function (1 - 2tz + z^2)^-a as one flint power series (a = (m-1)/2: an
+integer power on S^3, a square root on S^2); ``softmax_multipliers`` uses the Bessel ratio
+recurrence.
 
 Run:  python benchmarks/bench_arb.py
 """
@@ -17,6 +19,7 @@ CASES = {
     "zonal_polynomial S^3, one degree": lambda n, b, d: zonal_polynomial(3, n, 0.3, backend=b, dps=d),
     "zonal_polynomial S^2 (Legendre)": lambda n, b, d: zonal_polynomial(2, n, 0.3, backend=b, dps=d),
     "zonal_polynomials S^3, all degrees": lambda n, b, d: zonal_polynomials(3, n, 0.3, backend=b, dps=d),
+    "zonal_polynomials S^2, all degrees": lambda n, b, d: zonal_polynomials(2, n, 0.3, backend=b, dps=d),
     "softmax_multipliers S^2, lam = 50": lambda n, b, d: softmax_multipliers(2, 50.0, n, backend=b, dps=d),
 }
 

@@ -109,9 +109,10 @@ def _run_recurrence(n, t, c1, coeff, B):
 
 def _tight(vals, dps) -> bool:
     """True when every ball has radius <= 10^-dps * max(1, |midpoint|)."""
+    tol = 10.0 ** (-dps)
     for v in vals:
-        for ball in np.ravel(np.asarray(v, dtype=object)):
-            if not ball.is_finite() or float(ball.rad()) > 10.0 ** (-dps) * max(1.0, abs(float(ball.mid()))):
+        for ball in v.ravel() if isinstance(v, np.ndarray) else (v,):
+            if not ball.is_finite() or float(ball.rad()) > tol * max(1.0, abs(float(ball.mid()))):
                 return False
     return True
 
@@ -299,6 +300,50 @@ def _(B: FloatBackend, m, nmax, t):
         if np.all(np.abs(tf) <= 1.0):  # (NaN fails this test and goes to the checks in three_term)
             return _chebyshev_float(nmax, tf)
     return B.stack(three_term(nmax, t, 1, _zonal_coeff(m), B))
+
+
+@_zonal_polynomials.register
+def _(B: ArbBackend, m, nmax, t):
+    tv = B.convert_array(t)
+    if isinstance(tv, np.ndarray):  # arrays: the recurrence, elementwise
+        return B.stack(three_term(nmax, t, 1, _zonal_coeff(m), B))
+    # one argument: every degree at once from the generating function, as one arb power series
+    # (flint's C code) instead of a Python-level recurrence over arb scalars; the same precision
+    # escalation as the recurrence (ball arithmetic cannot see cancellation either way)
+    return B.tightened(lambda C: _zonal_series(C, m, nmax, t), _tight, int(0.4 * nmax) + 10, 8 * nmax + 100,
+                       first_extra=10)
+
+
+def _zonal_series(B, m, nmax, t):
+    """P_0..P_nmax of S^m at one number t, from the coefficients of a generating function.
+
+    ``sum_n C_n^a(t) z^n = (1 - 2tz + z^2)^-a`` with a = (m-1)/2 [classical, DLMF 18.12.4],
+    and ``P_n = C_n^a(t) / C_n^a(1)`` where ``C_n^a(1) = (2a)_n / n!``; on S^1 (a = 0)
+    ``sum_n T_n(t) z^n = (1 - tz) / (1 - 2tz + z^2)`` [DLMF 18.12.8].
+    """
+    import flint
+
+    with B.local():
+        tv = B.convert(t)
+        saved = flint.ctx.cap
+        flint.ctx.cap = nmax + 1  # series length; restored below
+        try:
+            base = flint.arb_series([1, -2 * tv, 1])
+            if m == 1:
+                coeffs = (flint.arb_series([1, -tv]) / base).coeffs()
+            elif m % 2:  # an integer power: cheap
+                coeffs = (base.inv() ** ((m - 1) // 2)).coeffs()
+            else:  # a half-integer power: a series square root (slower: 4-8x mpmath instead of 7-12x)
+                coeffs = (base ** B.rational(-(m - 1), 2)).coeffs()
+        finally:
+            flint.ctx.cap = saved
+        coeffs += [flint.arb(0)] * (nmax + 1 - len(coeffs))  # trailing zero coefficients are dropped
+        if m > 2:  # divide by C_n^a(1) = (2a)_n / n!, an exact rational
+            norm = flint.fmpq(1)
+            for n in range(1, nmax + 1):
+                norm = norm * flint.fmpq(n + m - 2, n)
+                coeffs[n] = coeffs[n] / norm
+        return coeffs
 
 
 def zonal_recurrence(m, nmax, t, B):

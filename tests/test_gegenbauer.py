@@ -48,6 +48,20 @@ def test_zonal_arb_balls_contain_mpmath(m, n):
         assert float(ball.rad()) <= 1e-30 * max(1.0, abs(float(ball.mid())))
 
 
+@pytest.mark.parametrize("m", [1, 2, 3, 4, 7])
+def test_zonal_all_degrees_arb_series_contains_mpmath(m):
+    # every degree at once (the generating function's power series, in flint) against the
+    # mpmath oracle degree by degree, with balls as tight as asked
+    for t in [-1.0, -0.71, 1e-9, 0.3, 0.999, 1.0]:
+        balls = zonal_polynomials(m, 120, t, backend="arb", dps=30)
+        assert len(balls) == 121
+        for n in [0, 1, 2, 3, 7, 50, 119, 120]:
+            ref = zonal_oracle(m, n, t, dps=80)
+            assert arb_contains(balls[n], ref, tol=1e-75), (m, n, t, balls[n].str(40), ref)
+            assert float(balls[n].rad()) <= 1e-30 * max(1.0, abs(float(balls[n].mid()))), (m, n, t)
+    assert [float(b.mid()) for b in zonal_polynomials(m, 0, 0.5, backend="arb", dps=20)] == [1.0]
+
+
 @pytest.mark.parametrize("alpha", [0.25, 1.5, 4.0, 12.5])
 @pytest.mark.parametrize("n", [1, 6, 60])
 def test_gegenbauer_float_against_mpmath(alpha, n):

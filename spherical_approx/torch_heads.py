@@ -28,7 +28,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from ._validate import UNIT_TOL
 from .heads import BLOCK, Prefix
-from .rounding import INPUT_NORM_ULPS, head_rounding_bound
+from .rounding import EXP_FLOOR, INPUT_NORM_ULPS, head_rounding_bound
 
 __all__ = ["TorchPrefixedHead", "TorchPrefixTransformer"]
 
@@ -186,7 +186,9 @@ class TorchPrefixedHead(torch.nn.Module):
             M = S.max(dim=1).values
             if c > 0:
                 M = torch.clamp(M, min=0.0)
-            W = torch.exp(S - M[:, None])
+            # in place, as the numpy head: shift, clamp at -EXP_FLOOR (covered by the rounding
+            # proof's absolute bound on tiny weights), exp; no temporaries beside the scores
+            W = S.sub_(M[:, None]).clamp_(min=-EXP_FLOOR).exp_()
             den = W.sum(dim=1) + c * torch.exp(-torch.clamp(M, min=0.0))  # M >= 0 whenever c > 0
             outs.append((W @ vals) / den[:, None])
         return torch.cat(outs) if outs else torch.zeros(0, self.d_out, dtype=self.dtype, device=X.device)

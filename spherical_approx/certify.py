@@ -40,6 +40,7 @@ with its mean-value form) or, for a plain callable, through a given Lipschitz co
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import time
@@ -58,6 +59,8 @@ from .targets import Target, coordinate_expr, sphere_symbols
 
 __all__ = ["Certificate", "certify_sup_error"]
 
+#: Largest flat array (floats) one enclosure call builds; bigger rounds are enclosed in parts.
+_FLAT_LIMIT = 2**24
 _FAR_GAP = 40.0  # keys this far below the best (in shifted score) are bounded en bloc
 _SIGNIFICANCE = (2.0, 4.0, 8.0, 16.0, _FAR_GAP)  # thresholds tried in the convex form
 
@@ -249,6 +252,14 @@ class _Enclosures:
         boxes; every sum runs over one box's segment (``reduceat``), so a box's numbers do not
         depend on which other boxes share the call.
         """
+        sizes = [self.N if c is None else len(c) for _, _, c in items]
+        if len(items) > 1 and sum(sizes) * (self.m + 1) ** 2 * self.d_out > _FLAT_LIMIT:
+            half = len(items) // 2  # memory: the Hessian terms hold (m+1)^2 d_out floats per key
+            first = self.enclose(items[:half])
+            forms = self.forms
+            second = self.enclose(items[half:])
+            self.forms = {name: np.concatenate([forms[name], self.forms[name]]) for name in forms}
+            return first + second
         arb = self.flint.arb
         B = len(items)
         Pf = np.array([[float(p.mid()) for p in P] for _, P, _ in items])
@@ -257,7 +268,7 @@ class _Enclosures:
         a = self.lam * Pf  # the score shift, one per box
         anorm = np.sqrt(np.sum(a * a, axis=1)) * (1 + 1e-12)
         idx = np.concatenate([np.arange(self.N) if c is None else c for _, _, c in items])
-        box_of = np.repeat(np.arange(B), [self.N if c is None else len(c) for _, _, c in items])
+        box_of = np.repeat(np.arange(B), sizes)
         # shifted scores <k_j - a, Pf> + b_j in float; the margin covers their rounding
         A = self.K[idx] - a[box_of]
         d = np.sqrt(np.sum(A * A, axis=1)) * (1 + 1e-12) + 1e-15 * (self.kmax + anorm[box_of])
@@ -388,9 +399,10 @@ class _Enclosures:
             # ------------------------------------------------------ third-order Taylor form
             # H = the Hessian of h at P in float (without the (kbar - a) G terms, which go to its
             # error bound with slope >= |kbar - a|), then a third-derivative bound on the ball
-            Wq = (wq_mid[:, None] * Vq)[:, None, None, :]
-            H = total(A[:, :, None, None] * A[:, None, :, None] * Wq)  # (boxes, m+1, m+1, d_out)
-            H_norm = np.sqrt(np.sum(H * H, axis=(1, 2, 3))) * (1 + 1e-12)
+            row, col = np.triu_indices(self.m + 1)  # H is symmetric: its upper triangle
+            H = total((A[:, row] * A[:, col])[:, :, None] * (wq_mid[:, None] * Vq)[:, None, :])  # (boxes, pairs, d)
+            twice = np.where(row == col, 1.0, 2.0)[None, :, None]  # off-diagonal entries count twice
+            H_norm = np.sqrt(np.sum(twice * H * H, axis=(1, 2))) * (1 + 1e-12)
             G_norm = np.sqrt(np.sum(G * G, axis=(1, 2))) * (1 + 1e-12)
             H_err = (upper_sum(dw * d2 * vq) + 2 * upper_sum(wP_hi / D_lo[box_of] * d2) * h_rad
                      + 4 * (n + 8) * _U * upper_sum(wq_mid * d2 * vq) * 2
@@ -484,9 +496,16 @@ def _enclose_chunk(spec, items):
     return [(up, low, point, _pack(near, n)) for up, low, point, near in found], evaluated
 
 
-def _enclose_local(enc, items):
-    from threadpoolctl import threadpool_limits
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    """threadpoolctl's view of the loaded BLAS libraries, built once per process (building it
+    reads the process's library map: 1.5 ms, too much to repeat every round)."""
+    from threadpoolctl import ThreadpoolController
 
+    return ThreadpoolController()
+
+
+def _enclose_local(enc, items):
     before = enc.key_evaluations
     balls = []
     for (axis, sign, lo, hi), candidates in items:
@@ -496,7 +515,7 @@ def _enclose_local(enc, items):
         balls.append((coords, centre, candidates))
     # one BLAS thread, here and in every worker: the float sums (and so the certificate) are the same
     # whether or not the boxes are spread over processes, and parallel workers do not oversubscribe
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas_controller().limit(limits=1, user_api="blas"):
         found = enc.enclose(balls) if balls else []
     return found, enc.key_evaluations - before
 

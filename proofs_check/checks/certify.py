@@ -25,7 +25,7 @@ TARGETS = {1: sympy.Abs(X[0]) + X[0] * X[1], 2: sympy.Abs(X[0]) + X[1] * X[2]}
                       (2, 0.1, "delta_net")], "max_seconds": {1: 60, 2: 300}},
     quick={"cases": [(1, 0.05, "quadrature")], "max_seconds": {1: 60}},
     case_fields=("m", "eps", "method"),
-    cost=630,
+    cost=290,
 )
 def _default_heads(p):
     rows, ok, qs, times = [], True, [], []

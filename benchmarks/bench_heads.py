@@ -7,7 +7,8 @@ dense path's rate is reported in GFLOP/s counting 2(m+1) + 2 d_out + 2 flops per
 (score, shift, the exponential as one flop, and the weighted sums), next to the
 machine's float64 matmul rate measured in the same process. "max |diff|" against the
 dense path includes the rounding of the scores, ~(m+1) lam u, not only truncation.
-"tree s" is the one-time KD-tree build of a prefix (cached on it); "trunc s" is an
+"64/32" is the dense path's float64 time over its ``dtype=np.float32`` time, "32 diff" the
+largest difference of the float32 outputs from float64. "tree s" is the one-time KD-tree build of a prefix (cached on it); "trunc s" is an
 evaluation with the tree built.
 """
 
@@ -35,7 +36,7 @@ def main(argv=None):
     except ImportError:
         torch = None
     flops_per_score = 2 * (m + 1) + 2 * 1 + 2
-    print(f"{'N':>8} {'lam':>8} | {'dense s':>8} {'GFLOP/s':>8} | {'tree s':>6} {'trunc s':>8} {'dense/trunc':>11} "
+    print(f"{'N':>8} {'lam':>8} | {'dense s':>8} {'GFLOP/s':>8} | {'64/32':>7} {'32 diff':>9} | {'tree s':>6} {'trunc s':>8} {'dense/trunc':>11} "
           f"{'max |diff|':>10} "
           f"{'bound':>9} | {'torch s':>8} {'dense/torch':>11} {'max |diff|':>10}")
     for N in [int(float(s)) for s in args.sizes.split(",")]:
@@ -47,7 +48,10 @@ def main(argv=None):
             t_tree = best_of(prefix.direction_tree, repeat=1)  # built once per prefix, then cached
             t_tr = best_of(lambda prefix=prefix: H.truncated(X, prefix, 1), repeat=2)
             tr = H.truncated(X, prefix, 1)
+            t_single = best_of(lambda prefix=prefix: H(X, prefix, 1, dtype=np.float32), repeat=1)
+            single = np.abs(H(X, prefix, 1, dtype=np.float32) - dense).max()
             row = (f"{N:>8} {lam:>8.0e} | {t_dense:>8.3f} {flops_per_score * N * len(X) / t_dense / 1e9:>8.2f} | "
+                   f"{t_dense / t_single:>7.1f} {single:>9.1e} | "
                    f"{t_tree:>6.2f} {t_tr:>8.3f} {t_dense / t_tr:>11.1f} {np.abs(tr.output - dense).max():>10.2e} "
                    f"{tr.error_bound.max():>9.1e} |")
             if torch is not None:

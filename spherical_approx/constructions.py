@@ -40,7 +40,7 @@ from .bounds import (
     quadrature_parameters,
 )
 from .harmonics import HarmonicExpansion, check_symbolic_dimension
-from .heads import Prefix, UniversalHead, log_sum_exp_shift
+from .heads import Prefix, UniversalHead, float_dtype, log_sum_exp_shift
 from .kernels import smooth, softmax_funk_hecke, softmax_multipliers
 from .limits import check_feasible
 from .quadrature import check_rule_feasible, quadrature_rule, rule_size
@@ -105,33 +105,79 @@ class Approximation:
     prediction: object = None  # a HarmonicExpansion when the head's limit is known exactly
     target_expressions: tuple | None = None
 
-    def __call__(self, X, context_tokens=None, truncated=None):
+    def __call__(self, X, context_tokens=None, truncated=None, dtype=np.float64):
+        """Head output at points X (k, m+1).
+
+        ``dtype=np.float32`` evaluates the dense path in single precision (its bound:
+        :meth:`error_bound_in`); the truncated path runs in float64 only.
+        """
         T = self.context_tokens if context_tokens is None else context_tokens
+        if float_dtype(dtype) == np.float32:
+            if truncated:
+                raise ValueError("the truncated path runs in float64 only; use dtype=np.float64 or truncated=False")
+            return self.head(X, self.prefix, T, dtype=np.float32)
         if truncated is None:  # the truncated path pays off once keys are many and sharp
             truncated = _auto_truncates(self.prefix) and np.ndim(T) == 0
         if truncated:
             return self.head.truncated(X, self.prefix, T, margin=TRUNCATION_MARGIN).output
         return self.head(X, self.prefix, T)
 
+    def error_bound_in(self, dtype):
+        """The proven error bound of this head evaluated in ``dtype`` (``self(X, dtype=dtype)``).
+
+        The construction's mathematical bound plus :meth:`evaluation_allowance` in that
+        precision; for float64 it is :attr:`error_bound`. inf when no bound is proven (a
+        measured head in float32) or when float32 rounding of the scores alone can
+        change the weights by a factor 2 (sharp prefixes: lam (m + 2) 2^-24 near 1).
+
+        Parameters
+        ----------
+        dtype : np.float64 or np.float32
+
+        Returns
+        -------
+        float
+            The bound.
+
+        Examples
+        --------
+        >>> import sympy
+        >>> x0, x1 = sympy.symbols("x0:2")
+        >>> a = approximate(x0 * x1, 1, 0.1, method="quadrature")
+        >>> a.error_bound_in(np.float64) == a.error_bound, a.error_bound_in(np.float32) <= 0.1
+        (True, True)
+        """
+        if float_dtype(dtype) == np.float64:
+            return self.error_bound
+        if "math_bound" not in self.parameters:
+            return math.inf
+        return self.parameters["math_bound"] + self.evaluation_allowance(dtype=np.float32)
+
     @property
     def prefix_length(self):
         return self.prefix.length
 
-    def evaluation_allowance(self, context_tokens=None):
+    def evaluation_allowance(self, context_tokens=None, dtype=np.float64):
         """Proven bound of ``|self(X) - exact head(X)|``: float64 rounding, plus the truncated
-        path's a priori allowance when ``__call__`` truncates by default.
+        path's a priori allowance when ``__call__`` truncates by default; with
+        ``dtype=np.float32``, the single-precision dense path's rounding (inputs rounded too).
 
         Parameters
         ----------
         context_tokens : int
             Content tokens each query attends to (the query's own included).
+        dtype : np.float64 or np.float32
+            The precision of the evaluation.
 
         Returns
         -------
         float
             The allowance.
         """
-        return sum(_evaluation_terms(self.prefix, self.context_tokens if context_tokens is None else context_tokens))
+        T = self.context_tokens if context_tokens is None else context_tokens
+        if float_dtype(dtype) == np.float32:
+            return head_rounding_bound(self.prefix, T, dtype=np.float32, inputs_rounded=True)
+        return sum(_evaluation_terms(self.prefix, T))
 
     def save(self, path):
         """Write this head to an ``.npz`` file; :func:`spherical_approx.load` reads it back.

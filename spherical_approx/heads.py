@@ -227,6 +227,26 @@ def on_sphere(X, m):
     return P
 
 
+def float_dtype(dtype):
+    """``np.float64`` or ``np.float32`` from anything numpy reads as one of them; others are refused."""
+    try:
+        kind = np.dtype(dtype)
+    except TypeError:
+        kind = None
+    if kind not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise ValueError(f"dtype must be np.float64 or np.float32, got {dtype!r}")
+    return kind.type
+
+
+def _single_queries(P, m):
+    """Unit float64 queries rounded to float32, renormalised in float32 where the rounding moved
+    them off the sphere by more than the rounding proof's ``INPUT_NORM_ULPS (m + 2) u``."""
+    X = P.astype(np.float32)
+    n = np.linalg.norm(X, axis=1, keepdims=True)
+    far = np.abs(n - 1) > INPUT_NORM_ULPS * (m + 2) * unit_roundoff(np.float32)
+    return np.where(far, X / n, X)
+
+
 def log_sum_exp_shift(max_score, content_count):
     """Log-sum-exp shift: the largest score, content scores (0) included when a content token is seen.
 
@@ -366,21 +386,42 @@ class UniversalHead:
                              f"head for ({self.m}, {self.d_out})")
 
     # evaluation ------------------------------------------------------------
-    def __call__(self, X, prefix, context_tokens=1):
+    def __call__(self, X, prefix, context_tokens=1, dtype=np.float64):
         """Head output at content points X (k, m+1), each seeing ``context_tokens`` content tokens.
 
         ``context_tokens`` may be an int or an array of length k (c_t per query,
         e.g. ``np.arange(1, T+1)`` for a causal mask). Dense path, exact up to
         rounding, chunked so that no more than :data:`BLOCK` scores exist at once.
+
+        ``dtype=np.float32`` evaluates in single precision: the queries and the prefix are
+        rounded to float32 (queries renormalised there when the rounding moved them off the
+        sphere by more than the rounding proof covers) and every step runs in float32. Its
+        rounding bound is ``head_rounding_bound(prefix, T, dtype=np.float32,
+        inputs_rounded=True)`` (:meth:`Approximation.error_bound_in
+        <spherical_approx.constructions.Approximation.error_bound_in>` adds it to a head's
+        proven bound); the result is a float32 array.
+
+        Examples
+        --------
+        >>> H = UniversalHead(1, 1)
+        >>> P = Prefix([[2.0, 0.0]], [0.0], [[3.0]])
+        >>> X = np.array([[1.0, 0.0]])
+        >>> float(H(X, P, context_tokens=0)[0, 0]), H(X, P, 0, dtype=np.float32).dtype
+        (3.0, dtype('float32'))
         """
         self._check_prefix(prefix)
+        dtype = float_dtype(dtype)
         P = on_sphere(X, self.m)
         c = self._context(context_tokens, P.shape[0])
-        out = np.empty((P.shape[0], self.d_out))
+        keys, biases, values = prefix.keys, prefix.biases, prefix.values
+        if dtype == np.float32:
+            P, c = _single_queries(P, self.m), c.astype(np.float32)
+            keys, biases, values = keys.astype(np.float32), biases.astype(np.float32), values.astype(np.float32)
+        out = np.empty((P.shape[0], self.d_out), dtype=dtype)
         rows = max(1, BLOCK // max(prefix.length, 1))
         for s in range(0, P.shape[0], rows):
-            W = P[s:s + rows] @ prefix.keys.T
-            W += prefix.biases
+            W = P[s:s + rows] @ keys.T
+            W += biases
             M = log_sum_exp_shift(W.max(axis=1), c[s:s + rows])
             # in place, one block of scores at a time; arguments below -EXP_FLOOR are clamped (the
             # rounding proof bounds such weights absolutely; exp is 4-5x slower in its underflow range)
@@ -389,7 +430,7 @@ class UniversalHead:
             np.exp(W, out=W)
             # (M >= 0 whenever c > 0; the clamp only keeps c = 0 from meeting e^-M = inf)
             den = W.sum(axis=1) + c[s:s + rows] * np.exp(-np.maximum(M, 0.0))
-            out[s:s + rows] = (W @ prefix.values) / den[:, None]
+            out[s:s + rows] = (W @ values) / den[:, None]
         return out
 
     @staticmethod

@@ -8,8 +8,8 @@ dense path's rate is reported in GFLOP/s counting 2(m+1) + 2 d_out + 2 flops per
 machine's float64 matmul rate measured in the same process. "max |diff|" against the
 dense path includes the rounding of the scores, ~(m+1) lam u, not only truncation.
 "64/32" is the dense path's float64 time over its ``dtype=np.float32`` time, "32 diff" the
-largest difference of the float32 outputs from float64. "tree s" is the one-time KD-tree build of a prefix (cached on it); "trunc s" is an
-evaluation with the tree built.
+largest difference of the float32 outputs from float64. "tree s" is the one-time KD-tree
+build of a prefix (cached on it); "trunc s" is an evaluation with the tree built.
 """
 
 import argparse
@@ -36,8 +36,8 @@ def main(argv=None):
     except ImportError:
         torch = None
     flops_per_score = 2 * (m + 1) + 2 * 1 + 2
-    print(f"{'N':>8} {'lam':>8} | {'dense s':>8} {'GFLOP/s':>8} | {'64/32':>7} {'32 diff':>9} | {'tree s':>6} {'trunc s':>8} {'dense/trunc':>11} "
-          f"{'max |diff|':>10} "
+    print(f"{'N':>8} {'lam':>8} | {'dense s':>8} {'GFLOP/s':>8} | {'64/32':>7} {'32 diff':>9} | "
+          f"{'tree s':>6} {'trunc s':>8} {'dense/trunc':>11} {'max |diff|':>10} "
           f"{'bound':>9} | {'torch s':>8} {'dense/torch':>11} {'max |diff|':>10}")
     for N in [int(float(s)) for s in args.sizes.split(",")]:
         Y = sa.sample_uniform(m, N, seed=2)

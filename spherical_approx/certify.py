@@ -386,15 +386,17 @@ class _Enclosures:
             # G's radial part is free: x - P is nearly tangent (<x - P, P> = -|x - P|^2 / 2 on the
             # sphere), so G + Pf c^T with c the radial slope f has and G lacks costs only
             # |c| (R^2/2 + rho R) and spares f_rest a first-order radial mismatch
+            # (G + Pf c^T is formed in float: its rounding, at most 3U (|G| + |c| |Pf|) in norm, times R)
+            G_norm = np.sqrt(np.sum(G * G, axis=(1, 2))) * (1 + 1e-12)
             f_rest, radial = np.full(B, math.inf), np.zeros(B)
             for i, ((coords, P, _), part) in enumerate(zip(items, f_parts)):
                 if part[3] is None:
                     continue
                 slopes = np.array([[float(g.mid()) for g in grad] for grad in part[3]])  # (d_out, m+1)
-                c = (slopes - G[i].T) @ Pf[i]
-                radial[i] = float(np.sqrt(c @ c)) * (1 + 1e-12)
-                f_rest[i] = self._f_linear_rest(part[3], coords, P, G[i].T + np.outer(c, Pf[i]))
-            f_rest = f_rest + radial * (R * R / 2 + rho * R)
+                c_rad = (slopes - G[i].T) @ Pf[i]
+                radial[i] = float(np.sqrt(c_rad @ c_rad)) * (1 + 1e-12)
+                f_rest[i] = self._f_linear_rest(part[3], coords, P, G[i].T + np.outer(c_rad, Pf[i]))
+            f_rest = f_rest + radial * (R * R / 2 + rho * R) + 3 * _U * (G_norm + 1.01 * radial) * R
             taylor = (eP_upper + R * G_err + f_rest + R * R / 2 * second) * (1 + 1e-12)
             # ------------------------------------------------------ third-order Taylor form
             # H = the Hessian of h at P in float (without the (kbar - a) G terms, which go to its
@@ -403,7 +405,6 @@ class _Enclosures:
             H = total((A[:, row] * A[:, col])[:, :, None] * (wq_mid[:, None] * Vq)[:, None, :])  # (boxes, pairs, d)
             twice = np.where(row == col, 1.0, 2.0)[None, :, None]  # off-diagonal entries count twice
             H_norm = np.sqrt(np.sum(twice * H * H, axis=(1, 2))) * (1 + 1e-12)
-            G_norm = np.sqrt(np.sum(G * G, axis=(1, 2))) * (1 + 1e-12)
             H_err = (upper_sum(dw * d2 * vq) + 2 * upper_sum(wP_hi / D_lo[box_of] * d2) * h_rad
                      + 4 * (n + 8) * _U * upper_sum(wq_mid * d2 * vq) * 2
                      + phi * kfar**2 * (self.vmax + qnorm + h_rad) + 2 * slope * (G_norm + G_err)) * (1 + 1e-12)

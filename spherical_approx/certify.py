@@ -54,7 +54,7 @@ from ._outward import exp_bounds
 from ._validate import check_dimension, check_int, check_positive
 from .arith import get_backend
 from .boxes import box_to_balls, face_boxes, mean_value_enclosure, split_box
-from .rounding import head_rounding_bound
+from .rounding import head_rounding_bound, max_row_norm
 from .targets import Target, coordinate_expr, sphere_symbols
 
 __all__ = ["Certificate", "certify_sup_error"]
@@ -184,7 +184,7 @@ class _Enclosures:
         self.m = m
         self.N = len(self.K)
         # max |v| and max |k| rounded up (a relative 1e-12 covers the float rounding of the norms)
-        self.vmax = float(np.linalg.norm(self.V, axis=1).max()) * (1 + 1e-12)
+        self.vmax = max_row_norm(self.V) * (1 + 1e-12)
         self.kmax = float(norms.max()) * (1 + 1e-12) if len(K) else 0.0
         self.d_out = self.V.shape[1]
         if isinstance(target, list):

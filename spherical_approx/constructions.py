@@ -44,7 +44,7 @@ from .heads import Prefix, UniversalHead, float_dtype, log_sum_exp_shift
 from .kernels import smooth, softmax_funk_hecke, softmax_multipliers
 from .limits import check_feasible
 from .quadrature import check_rule_feasible, quadrature_rule, rule_size
-from .rounding import gamma, head_rounding_bound, unit_roundoff
+from .rounding import gamma, head_rounding_bound, max_row_norm, unit_roundoff
 from .sphere import check_delta_net_feasible, delta_net, sample_uniform
 from .tails import bessel_tail
 from .targets import Target, coordinate_expr, sphere_symbols
@@ -290,7 +290,7 @@ def truncation_allowance(prefix, margin=TRUNCATION_MARGIN):
     lam = float(np.linalg.norm(prefix.keys, axis=1).max())
     spread = float(prefix.biases.max() - prefix.biases.min())
     s_err = gamma(prefix.m + 2, u) * (lam + float(np.abs(prefix.biases).max())) * 4 + 64 * (prefix.m + 3) * u * lam
-    vmax = float(np.linalg.norm(prefix.values, axis=1).max())
+    vmax = max_row_norm(prefix.values)
     return 2 * vmax * prefix.length * math.exp(-margin + spread + s_err) * (1 + 1e-9)
 
 

@@ -32,7 +32,8 @@ import numpy as np
 
 from ._validate import check_int
 
-__all__ = ["EXP_ULPS", "EXP_FLOOR", "INPUT_NORM_ULPS", "unit_roundoff", "gamma", "head_rounding_bound"]
+__all__ = ["EXP_ULPS", "EXP_FLOOR", "INPUT_NORM_ULPS", "unit_roundoff", "gamma", "head_rounding_bound",
+           "max_row_norm"]
 
 #: Assumed accuracy of ``exp`` (numpy's and torch's are documented at <= 1-4 ulp).
 EXP_ULPS = 4
@@ -89,6 +90,36 @@ def gamma(n, u):
     return nu / (1 - nu) if nu < 1 else math.inf
 
 
+def max_row_norm(rows):
+    """An upper bound of the largest Euclidean norm of the rows, 0 only when every entry is 0.
+
+    The rows are scaled by their largest entry first, so the squares of subnormal entries do
+    not vanish (``np.linalg.norm([3e-320])`` is 0.0) and those of huge ones do not overflow.
+
+    Parameters
+    ----------
+    rows : array_like
+        Shape (n, d).
+
+    Returns
+    -------
+    float
+        The bound (inf when an entry is infinite).
+
+    Examples
+    --------
+    >>> max_row_norm([[3e-320, 0.0]]) > 0, max_row_norm([[3.0, 4.0]]) >= 5.0
+    (True, True)
+    """
+    rows = np.asarray(rows, dtype=float)
+    top = float(np.abs(rows).max()) if rows.size else 0.0
+    if top == 0.0 or not math.isfinite(top):
+        return top
+    if 1e-150 < top < 1e150:  # squares stay normal: the plain norm (its few roundings are the callers')
+        return float(np.linalg.norm(rows, axis=-1).max())
+    return top * float(np.linalg.norm(rows / top, axis=-1).max()) * (1 + 1e-12)
+
+
 def head_rounding_bound(prefix, context_tokens=1, dtype=np.float64, exp_ulps=EXP_ULPS, inputs_rounded=False,
                         query_deviation=None):
     """Proven bound on ``|fl(head)(x) - head(x)|`` for every unit query x.
@@ -126,9 +157,16 @@ def head_rounding_bound(prefix, context_tokens=1, dtype=np.float64, exp_ulps=EXP
     m = prefix.m
     K = float(np.linalg.norm(prefix.keys, axis=1).max())
     Bb = float(np.abs(prefix.biases).max())
-    vmax = float(np.linalg.norm(prefix.values, axis=1).max())
+    vmax = max_row_norm(prefix.values)
     if vmax == 0.0:
-        return 0.0
+        return 0.0  # every value 0: so is every output, exactly
+    single = u > 1e-10
+    info = np.finfo(np.float32 if single else np.float64)
+    tiny, fmax = float(info.smallest_subnormal), float(info.max)
+    # the weighted sum of values is at most (N + c) vmax and the scores |k| + |b|: beyond the
+    # range (as float32 values above 3.4e38 are once rounded) the head overflows
+    if (N + c_max + 2) * vmax >= fmax / 4 or K + Bb >= fmax / 4:
+        return math.inf
     dev = INPUT_NORM_ULPS * (m + 2) * u  # | |x| - 1 | of an accepted query
     if query_deviation is not None:
         dev = max(dev, float(query_deviation))
@@ -137,12 +175,10 @@ def head_rounding_bound(prefix, context_tokens=1, dtype=np.float64, exp_ulps=EXP
     out_extra = 0.0
     if inputs_rounded:  # x, kappa, b rounded to dtype: |x^ k^ - x k| <= (2u + u^2)|x||k|, |b^ - b| <= u|b|
         score += (2 * u + u * u) * (1 + dev) * K * (1 + gamma(m + 2, u)) + u * Bb
-        out_extra = u * vmax * (1 + 2 * u)  # values rounded: a convex combination moves by u vmax
+        out_extra = u * (1 + 2 * u)  # values rounded: a convex combination moves by u vmax (per vmax)
     if not score < math.log(2):
         return math.inf
     ce = 2 * exp_ulps * u  # relative error of exp
-    single = u > 1e-10
-    tiny = float(np.finfo(np.float32 if single else np.float64).smallest_subnormal)
     # weights below e^-A are bounded absolutely; float64 heads clamp s - M at -EXP_FLOOR before exp
     A = 100.0 if single else EXP_FLOOR
     # relative error of the weights with |s - M| <= A, summed against the exact
@@ -156,12 +192,16 @@ def head_rounding_bound(prefix, context_tokens=1, dtype=np.float64, exp_ulps=EXP
     den = 1 - rho - ce - (N * tail + c_max * tiny) * scale
     if den <= 0:
         return math.inf
-    stage1 = vmax * num / den
+    stage1 = num / den  # (the stages are per unit of vmax: no underflow in this formula)
     # stage 2: the two sums (N and N+2 terms), then one division
     g2 = gamma(N + 2, u)
     if g2 >= 1:
         return math.inf
-    X = vmax * (gamma(N, u) + g2) / (1 - g2)
-    stage2 = X * (1 + u) + u * vmax
+    X = (gamma(N, u) + g2) / (1 - g2)
+    stage2 = X * (1 + u) + u
+    # gradual underflow: a product, sum or rounded value below the smallest normal errs by up to
+    # tiny / 2 absolutely, not u relatively; N products and N + 2 sums over a denominator >= 1/2,
+    # the division, the rounded values and the product vmax * (...) below
+    underflow = (4 * N + 8) * tiny * (1 + vmax)
     # a final relative safety factor for the float evaluation of this formula itself
-    return (stage1 + stage2 + out_extra) * (1 + 1e-10)
+    return vmax * (stage1 + stage2 + out_extra) * (1 + 1e-10) + underflow

@@ -56,3 +56,24 @@ def test_float32_refusals():
         a(X, truncated=True, dtype=np.float32)
     with pytest.raises(ValueError, match="dtype"):
         a.error_bound_in(np.float16)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("value", [1e39, 1e36, 1e-45, 3e-320, 1e-300, 1.0])
+def test_rounding_bound_holds_for_subnormal_and_huge_values(dtype, value):
+    # gradual underflow errs absolutely, not relatively, and float32 overflows above 3.4e38:
+    # the bound must still cover the head (or be inf), checked against a 50-digit evaluation
+    import mpmath
+
+    from spherical_approx.rounding import head_rounding_bound
+
+    H = UniversalHead(1, 1)
+    P = Prefix([[2.0, 0.0], [0.0, 2.0]], [0.0, 0.0], [[value], [0.0]])
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = float(H(np.array([[0.6, 0.8]]), P, 1, dtype=dtype)[0, 0])
+    bound = head_rounding_bound(P, 1, dtype=dtype, inputs_rounded=dtype == np.float32)
+    with mpmath.workdps(50):
+        w1, w2 = mpmath.exp(2 * mpmath.mpf(0.6)), mpmath.exp(2 * mpmath.mpf(0.8))
+        exact = w1 * mpmath.mpf(value) / (w1 + w2 + 1)
+        error = abs(mpmath.mpf(out) - exact) if np.isfinite(out) else mpmath.inf
+    assert bound > 0 and error <= bound, (out, float(exact), bound)

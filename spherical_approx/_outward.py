@@ -1,7 +1,9 @@
 """Float64 arrays with rigorous outward error margins (used by :mod:`spherical_approx.certify`).
 
 Only IEEE 754 round-to-nearest is assumed: ``fl(x op y) = (x op y)(1 + e)`` with
-``|e| <= U = 2^-53`` for + - * / and sqrt [classical]. numpy's ``exp`` is *not* trusted
+``|e| <= U = 2^-53`` for + - * / and sqrt [classical], for results in the normal range (the
+certifier runs with numpy's underflow check raising; :func:`exp_bounds` never leaves that
+range: its smallest product is above 3e-305). numpy's ``exp`` is *not* trusted
 (it is not correctly rounded); :func:`exp_bounds` builds exp from tables of arb
 enclosures and float products with explicit margins. The proofs are in
 ``docs/theory/certify.rst`` (section "Float enclosures").

@@ -63,6 +63,7 @@ __all__ = ["Certificate", "certify_sup_error"]
 _FLAT_LIMIT = 2**24
 _FAR_GAP = 40.0  # keys this far below the best (in shifted score) are bounded en bloc
 _SIGNIFICANCE = (2.0, 4.0, 8.0, 16.0, _FAR_GAP)  # thresholds tried in the convex form
+_FORMS = ("mean_value", "taylor", "taylor3", "convex")  # the enclosure forms, in :attr:`_Enclosures.forms`
 
 
 @dataclass
@@ -179,13 +180,17 @@ class _Enclosures:
         self.lam = float(np.median(norms)) if len(K) else 0.0
         self.K = np.vstack([K, np.zeros((1, K.shape[1]))])
         self.b = np.append(np.asarray(biases, float), 0.0)
-        self.V = np.vstack([V, np.zeros((1, V.shape[1]))])
+        # h is linear in the values: values far from 1 in size are enclosed scaled by 2^scale (exact),
+        # f with them, and the bounds scaled back, so products of weights and values stay normal
+        top = max_row_norm(V)
+        self.scale = 0 if top == 0 or 2.0**-60 <= top <= 2.0**60 else -math.frexp(top)[1]
+        self.V = np.vstack([np.ldexp(V, self.scale), np.zeros((1, V.shape[1]))])
         self.mult = np.append(np.ones(len(K)), float(T))  # exact small integers
         self.m = m
         self.N = len(self.K)
         # max |v| and max |k| rounded up (a relative 1e-12 covers the float rounding of the norms)
         self.vmax = max_row_norm(self.V) * (1 + 1e-12)
-        self.kmax = float(norms.max()) * (1 + 1e-12) if len(K) else 0.0
+        self.kmax = max_row_norm(K) * (1 + 1e-12) if len(K) else 0.0
         self.d_out = self.V.shape[1]
         if isinstance(target, list):
             gens = sphere_symbols(m)
@@ -194,6 +199,7 @@ class _Enclosures:
         else:
             self.f_enclose, self.f_callable, self.L = None, target, float(lipschitz)
         self.key_evaluations = 0
+        self.underflows = 0  # boxes left without a bound because an operation underflowed
         self.e_far = float(exp_bounds(-_FAR_GAP)[1])  # an upper bound of e^-40
 
     # ------------------------------------------------------------------ pieces
@@ -205,17 +211,22 @@ class _Enclosures:
         if self.f_enclose is not None:
             fP = [enc(P_balls) for enc in self.f_enclose]
             fX, grads = zip(*(enc.with_gradient(X_balls) for enc in self.f_enclose))
+            if self.scale:  # by an exact power of two, like the values
+                two = arb(2) ** self.scale
+                fP, fX = [x * two for x in fP], [x * two for x in fX]
+                grads = [None if g is None else [x * two for x in g] for g in grads]
             var = _norm([_upper(x - p) for x, p in zip(fX, fP)])
             fmax = _norm([_upper(x) for x in fX])
             grads = None if any(g is None for g in grads) else grads
             return fP, fX, var * (1 + 1e-12), fmax * (1 + 1e-12), grads
         # callable: evaluated in float64 at P, widened by L times the geodesic radius
-        val = np.asarray(self.f_callable(P_float[None, :]), float).reshape(-1)
+        with np.errstate(under="ignore"):  # the user's code, trusted as before (not part of the float proof)
+            val = np.asarray(self.f_callable(P_float[None, :]), float).reshape(-1)
         geo = 2 * math.asin(min(1.0, R / 2)) * (1 + 1e-12)
-        var = self.L * geo
+        val, var = np.ldexp(val, self.scale), math.ldexp(self.L * geo * (1 + 1e-12), self.scale)
         fP = [arb(float(v)) for v in val]
         fX = [arb(float(v), var) for v in val]
-        fmax = float(np.linalg.norm(val)) + var
+        fmax = max_row_norm(val[None, :]) * (1 + 1e-12) + var
         return fP, fX, var, fmax, None
 
     def _f_linear_rest(self, grads, coords, P, C):
@@ -244,6 +255,38 @@ class _Enclosures:
         """Bounds over boxes: for each ``(coords, P, candidates)`` the tuple (upper bound of
         ``|head - f|`` over the box, rigorous lower bound of ``|e(P)|``, P in float, the near keys).
 
+        The float margins assume the relative rounding model, which gradual underflow breaks, so
+        the float work runs with numpy's underflow flag raising: an enclosure in which any
+        operation underflowed inexactly is discarded and its boxes are enclosed one by one; a box
+        that underflows on its own gets no bound (upper inf), so the search splits it further or
+        ends undecided (docs/theory/certify.rst, "Underflow").
+        """
+        before = self.key_evaluations
+        try:
+            with np.errstate(under="raise"):
+                return self._enclose_flat(items)
+        except FloatingPointError:
+            self.key_evaluations = before  # counted per box below: the same total however boxes are batched
+        if len(items) > 1:
+            return self._merged([[item] for item in items])
+        coords, P, candidates = items[0]
+        self.underflows += 1
+        self.forms = {name: np.array([math.inf]) for name in _FORMS}
+        near = np.arange(self.N) if candidates is None else np.asarray(candidates)
+        return [(math.inf, 0.0, np.array([float(p.mid()) for p in P]), near)]
+
+    def _merged(self, parts):
+        """:meth:`enclose` of each list of items in turn, the results and forms joined."""
+        found, forms = [], []
+        for part in parts:
+            found += self.enclose(part)
+            forms.append(self.forms)
+        self.forms = {name: np.concatenate([f[name] for f in forms]) for name in _FORMS}
+        return found
+
+    def _enclose_flat(self, items):
+        """:meth:`enclose` without the underflow guard: one flat numpy pass over all boxes.
+
         ``coords`` enclose the box's points, ``P`` (tight balls) its exact centre point.
         ``candidates``: the keys that may be near (a parent box's near keys, or None for all);
         every other key is known to be far on that box (docs/theory/certify.rst, "Far keys").
@@ -255,11 +298,7 @@ class _Enclosures:
         sizes = [self.N if c is None else len(c) for _, _, c in items]
         if len(items) > 1 and sum(sizes) * (self.m + 1) ** 2 * self.d_out > _FLAT_LIMIT:
             half = len(items) // 2  # memory: the Hessian terms hold (m+1)^2 d_out floats per key
-            first = self.enclose(items[:half])
-            forms = self.forms
-            second = self.enclose(items[half:])
-            self.forms = {name: np.concatenate([forms[name], self.forms[name]]) for name in forms}
-            return first + second
+            return self._merged([items[:half], items[half:]])
         arb = self.flint.arb
         B = len(items)
         Pf = np.array([[float(p.mid()) for p in P] for _, P, _ in items])
@@ -312,16 +351,20 @@ class _Enclosures:
         # e^-delta >= 1 - delta, e^delta <= 1 + 2 delta (delta <= 1/2; delta is about 1e-11), e^x = 1/e^-x;
         # the (at most four) roundings of each product, the multiplicity's included, are within 1 -+ 8U
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # tiny weight bounds are dropped (lower) or raised (upper) so that no product below
+            # underflows on ordinary boxes (docs/theory/certify.rst, "Underflow")
+            et_lo = np.where(et_lo >= _DROP, et_lo, 0.0)
             wP_lo = et_lo * np.maximum(0.0, 1 - delta) * mu * (1 - 8 * _U)
-            wP_hi = np.where(delta <= 0.5, et_hi * (1 + 2 * delta) * mu * (1 + 8 * _U), np.inf)
-            wB_lo = et_lo * ex_lo * mu * (1 - 8 * _U)
+            wP_hi = np.where(delta <= 0.5, np.maximum(et_hi * (1 + 2 * delta) * mu * (1 + 8 * _U), _RAISE), np.inf)
+            wB_lo = et_lo * np.where(ex_lo >= _DROP, ex_lo, 0.0) * mu * (1 - 8 * _U)
             wB_hi = et_hi / ex_lo * mu * (1 + 8 * _U)  # inf where e^-x underflows
         kfar, nd = self.kmax + anorm, self.d_out
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # inf/inf or 0/0: no bound
             # ------------------------------------------------------------- h(P) at the exact P
             # centred form h = q0 + sum w (v - q0) / sum w: the weights' uncertainty meets |v - q0| only
             ZP_lo, ZP_hi = lower_sum(wP_lo), upper_sum(wP_hi)
-            q0 = total(wP_lo[:, None] * V) / total(wP_lo)[:, None]
+            with np.errstate(under="ignore"):  # q0 is any float vector: its own rounding does not matter
+                q0 = total(wP_lo[:, None] * V) / total(wP_lo)[:, None]
             q0 = np.where(np.isfinite(q0) & (ZP_lo > 0)[:, None], q0, 0.0)  # any float vector will do
             Vc = V - q0[box_of]  # rounding: |fl - (v - q0)| <= U |v - q0|, absorbed in slack below
             terms_lo = np.minimum(wP_lo[:, None] * Vc, wP_hi[:, None] * Vc)
@@ -356,14 +399,16 @@ class _Enclosures:
             # --------------------------------------------------------- weights over the box
             # the denominator Z(z) on the ball, from below: each key at its lowest, or by Jensen
             # Z(z) >= Z(P) exp(<kbar - a, z - P>) >= Z(P) exp(-slope R), kbar the weighted mean key at P
-            wq_mid = (wP_lo + wP_hi) / 2 / ((D_lo + D_hi) / 2)[box_of]
-            dw = (wP_hi / D_lo[box_of] - wP_lo / D_hi[box_of]) * (1 + 1e-12)
+            D_mid = ((D_lo + D_hi) / 2)[box_of]
+            wq_mid = np.where(np.isfinite(D_mid), np.maximum((wP_lo + wP_hi) / 2, D_mid * _RATIO) / D_mid, 0.0)
+            wP_up = _ratio_upper(wP_hi, D_lo[box_of])  # >= omega_j(P) >= _ratio_lower(wP_lo, D_hi)
+            dw = (wP_up - _ratio_lower(wP_lo, D_hi[box_of])) * (1 + 1e-12)
             kbar = total(A * wq_mid[:, None])
             slope = (np.sqrt(np.sum(kbar * kbar, axis=1)) * (1 + 1e-12) + upper_sum(dw * d)
                      + 4 * (n + 4) * _U * upper_sum(wq_mid * d) + phi * kfar) * (1 + 1e-12)
             jensen = ZP_lo * np.fmax(0.0, 1 - slope * R * (1 + 1e-12)) * (1 - 1e-12)  # e^-x >= 1 - x (nan: 0)
             Dlo = np.fmax(lower_sum(wB_lo) * (1 - 1e-12), jensen)  # a nan Jensen bound is not used
-            w_hi = wB_hi / Dlo[box_of] * (1 + 1e-12)  # omega_j <= w_hi_j everywhere on the ball
+            w_hi = _ratio_upper(wB_hi, Dlo[box_of]) * (1 + 1e-12)  # omega_j <= w_hi_j everywhere on the ball
             Vq = V - q[box_of]
             vq = np.sqrt(np.sum(Vq * Vq, axis=1)) * (1 + 1e-12)  # |v_j - q|
             qnorm = np.sqrt(np.sum(q * q, axis=1))
@@ -379,7 +424,7 @@ class _Enclosures:
             # G = grad h(P) in float, and a bound of |grad h(P) - G| (weights known to ~1e-9)
             G = total(A[:, :, None] * (wq_mid[:, None] * Vq)[:, None, :])  # (boxes, m+1, d_out)
             # grad h(P) - G = sum (omega - w~) A (v - h) + sum w~ A (q - h) + far keys, |v - h| <= vq + h_rad
-            G_err = (upper_sum(dw * d * vq) + 2 * upper_sum(wP_hi / D_lo[box_of] * d) * h_rad
+            G_err = (upper_sum(dw * d * vq) + 2 * upper_sum(wP_up * d) * h_rad
                      + 4 * (n + 4) * _U * upper_sum(wq_mid * d * vq) * 2
                      + phi * kfar * (self.vmax + qnorm + h_rad)) * (1 + 1e-12)
             second = (np.sqrt(S_4) + 2 * S_1 * np.sqrt(S_2)) * np.sqrt(S_v)
@@ -405,7 +450,7 @@ class _Enclosures:
             H = total((A[:, row] * A[:, col])[:, :, None] * (wq_mid[:, None] * Vq)[:, None, :])  # (boxes, pairs, d)
             twice = np.where(row == col, 1.0, 2.0)[None, :, None]  # off-diagonal entries count twice
             H_norm = np.sqrt(np.sum(twice * H * H, axis=(1, 2))) * (1 + 1e-12)
-            H_err = (upper_sum(dw * d2 * vq) + 2 * upper_sum(wP_hi / D_lo[box_of] * d2) * h_rad
+            H_err = (upper_sum(dw * d2 * vq) + 2 * upper_sum(wP_up * d2) * h_rad
                      + 4 * (n + 8) * _U * upper_sum(wq_mid * d2 * vq) * 2
                      + phi * kfar**2 * (self.vmax + qnorm + h_rad) + 2 * slope * (G_norm + G_err)) * (1 + 1e-12)
             tilt = np.fmin(S_1, slope + R * S_2)  # >= |kbar(z) - a| on the ball
@@ -413,8 +458,9 @@ class _Enclosures:
             taylor3 = (eP_upper + R * G_err + f_rest + R * R / 2 * (H_norm + H_err)
                        + R**3 / 6 * third) * (1 + 1e-12)
             # ----------------------------------------------------------- convex form
-            Flo = np.array([[float(x.lower()) for x in part[0]] for part in f_parts])
-            Fhi = np.array([[float(x.upper()) for x in part[0]] for part in f_parts])
+            # float() rounds an endpoint to nearest: one ulp outward keeps it an end (|f| may be large)
+            Flo = np.nextafter([[float(x.lower()) for x in part[0]] for part in f_parts], -np.inf)
+            Fhi = np.nextafter([[float(x.upper()) for x in part[0]] for part in f_parts], np.inf)
             gap_v = np.maximum(np.abs(V - Flo[box_of]), np.abs(V - Fhi[box_of]))
             c = np.sqrt(np.sum(gap_v * gap_v, axis=1)) * (1 + 1e-12) + 1e-15  # > 0: 0 is neutral in maxima
             convex = np.full(B, math.inf)
@@ -426,7 +472,14 @@ class _Enclosures:
                 bound = (c_sig + minor * c_minor + phi * (self.vmax + fmax)) * (1 + 1e-12)
                 convex = np.minimum(convex, np.where(np.isnan(bound), math.inf, bound))
         # each form's bounds, kept for the tests (every one of them must hold on its own)
-        self.forms = {"mean_value": mean_value, "taylor": taylor, "taylor3": taylor3, "convex": convex}
+        forms = (mean_value, taylor, taylor3, convex)
+        if self.scale:  # back to the head's units: exact, except a subnormal result errs by <= 2^-1075
+            tiny = 2.0**-1074
+            with np.errstate(over="ignore", under="ignore"):
+                forms = [np.ldexp(b, -self.scale) + tiny for b in forms]
+                eP_lower = np.maximum(np.ldexp(eP_lower, -self.scale) - tiny, 0.0)
+            mean_value, taylor, taylor3, convex = forms
+        self.forms = dict(zip(_FORMS, forms))
 
         near = np.split(idx, starts[1:])
         found = []
@@ -436,6 +489,23 @@ class _Enclosures:
                         default=math.inf)
             found.append((upper, float(eP_lower[i]), Pf[i], near[i]))
         return found
+
+
+#: Weight bounds below _DROP count as 0 (lower bounds) and upper bounds are at least _RAISE; weight
+#: bounds divided by a sum are at least _RATIO: so products of them with the keys' and values' float
+#: data stay above the normal range's bottom, 2^-1022, on every ordinary box.
+_DROP, _RAISE, _RATIO = 2.0**-150, 2.0**-300, 2.0**-600
+
+
+def _ratio_upper(w, D):
+    """An upper bound of w / D (w >= 0, D > 0 float arrays) that is at least 2^-600: never a result
+    that underflows (``D 2^-600`` is exact for ``D >= 2^-422``)."""
+    return np.maximum(w, D * _RATIO) / D
+
+
+def _ratio_lower(w, D):
+    """A lower bound of w / D: the quotient where it is at least about 2^-600, else 0 (no underflow)."""
+    return np.divide(w, D, out=np.zeros_like(w), where=w >= D * _RATIO)
 
 
 def _starts(box_of, count):
@@ -493,8 +563,8 @@ def _enclose_chunk(spec, items):
         if enc is None:
             _WORKER_ENCLOSURES.clear()  # one search at a time per worker
             enc = _WORKER_ENCLOSURES[spec.token] = spec.enclosures()
-        found, evaluated = _enclose_local(enc, [(box, _unpack(bits, n)) for box, bits in items])
-    return [(up, low, point, _pack(near, n)) for up, low, point, near in found], evaluated
+        found, evaluated, underflows = _enclose_local(enc, [(box, _unpack(bits, n)) for box, bits in items])
+    return [(up, low, point, _pack(near, n)) for up, low, point, near in found], evaluated, underflows
 
 
 @functools.lru_cache(maxsize=1)
@@ -507,7 +577,8 @@ def _blas_controller():
 
 
 def _enclose_local(enc, items):
-    before = enc.key_evaluations
+    """Enclose (box, candidates) pairs here: (found, key evaluations, boxes lost to underflow)."""
+    before, underflows = enc.key_evaluations, enc.underflows
     balls = []
     for (axis, sign, lo, hi), candidates in items:
         coords, _ = box_to_balls(axis, sign, lo, hi)
@@ -518,7 +589,7 @@ def _enclose_local(enc, items):
     # whether or not the boxes are spread over processes, and parallel workers do not oversubscribe
     with _blas_controller().limit(limits=1, user_api="blas"):
         found = enc.enclose(balls) if balls else []
-    return found, enc.key_evaluations - before
+    return found, enc.key_evaluations - before, enc.underflows - underflows
 
 
 def _enclose_boxes(spec, enc, items, executor):
@@ -529,12 +600,12 @@ def _enclose_boxes(spec, enc, items, executor):
     packed = [(box, _pack(candidates, n)) for box, candidates in items]
     size = -(-len(items) // CHUNKS)
     futures = [executor.submit(_enclose_chunk, spec, packed[i:i + size]) for i in range(0, len(items), size)]
-    found, evaluated = [], 0
+    found, evaluated, underflows = [], 0, 0
     for future in futures:
-        part, count = future.result()
+        part, count, lost = future.result()
         found += [(up, low, point, _unpack(bits, n)) for up, low, point, bits in part]
-        evaluated += count
-    return found, evaluated
+        evaluated, underflows = evaluated + count, underflows + lost
+    return found, evaluated, underflows
 
 
 def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, lipschitz=None,
@@ -634,14 +705,14 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
                  lipschitz, backend.dps)
     with backend.local():
         enc = spec.enclosures()
-        heap, counter, boxes, key_evaluations = [], 0, 0, 0
+        heap, counter, boxes, key_evaluations, underflows = [], 0, 0, 0, 0
         best_lower, witness = 0.0, None
 
         def push_all(items):
             """Enclose (box, candidates) pairs, on the executor when there is one, and push them."""
-            nonlocal counter, boxes, best_lower, witness, key_evaluations
-            found, evaluated = _enclose_boxes(spec, enc, items, executor)
-            key_evaluations += evaluated
+            nonlocal counter, boxes, best_lower, witness, key_evaluations, underflows
+            found, evaluated, lost = _enclose_boxes(spec, enc, items, executor)
+            key_evaluations, underflows = key_evaluations + evaluated, underflows + lost
             for (box, candidates), (up, low, point, near) in zip(items, found):
                 boxes += 1
                 if low > best_lower:
@@ -674,6 +745,8 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
                 reported = boxes
                 progress(boxes, top, best_lower)
         upper = -heap[0][0] + rounding if heap else math.inf
+    if underflows:
+        notes.append(f"{underflows} boxes got no bound: a float operation in their enclosure underflowed")
     notes.append(f"upper includes the float64 evaluation's allowance {rounding:.2e} (rounding, truncation)")
     return Certificate(status, eps, upper, best_lower, witness, boxes, key_evaluations, backend.bits,
                        time.perf_counter() - t0, notes)

@@ -334,7 +334,9 @@ class _Enclosures:
             return total(x) * (factor if x.ndim == 1 else factor[:, None])
 
         def lower_sum(x):
-            return total(x) * (1 - 4 * (n + 1) * _U)
+            """Lower bounds of per-box sums of nonnegative terms. A float sum that overflowed to inf
+            is no lower bound, but its exact value exceeds 1e300, which is one."""
+            return np.minimum(total(x) * (1 - 4 * (n + 1) * _U), 1e300)
 
         mu, V, S = self.mult[idx], self.V[idx], S_lo[box_of]
         far_count = self.mult.sum() - total(mu)  # small integers: exact

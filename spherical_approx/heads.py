@@ -28,7 +28,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ._validate import check_dimension, check_int, check_points
-from .rounding import EXP_FLOOR, INPUT_NORM_ULPS, unit_roundoff
+from .rounding import EXP_FLOOR, EXP_FLOOR_SINGLE, INPUT_NORM_ULPS, unit_roundoff
 
 __all__ = ["UniversalHead", "Prefix", "softmax_attention", "TruncatedResult", "log_sum_exp_shift", "on_sphere"]
 
@@ -418,15 +418,16 @@ class UniversalHead:
             P, c = _single_queries(P, self.m), c.astype(np.float32)
             keys, biases, values = keys.astype(np.float32), biases.astype(np.float32), values.astype(np.float32)
         out = np.empty((P.shape[0], self.d_out), dtype=dtype)
+        floor = EXP_FLOOR_SINGLE if dtype == np.float32 else EXP_FLOOR
         rows = max(1, BLOCK // max(prefix.length, 1))
         for s in range(0, P.shape[0], rows):
             W = P[s:s + rows] @ keys.T
             W += biases
             M = log_sum_exp_shift(W.max(axis=1), c[s:s + rows])
-            # in place, one block of scores at a time; arguments below -EXP_FLOOR are clamped (the
+            # in place, one block of scores at a time; arguments below -floor are clamped (the
             # rounding proof bounds such weights absolutely; exp is 4-5x slower in its underflow range)
             W -= M[:, None]
-            np.maximum(W, -EXP_FLOOR, out=W)
+            np.maximum(W, -floor, out=W)
             np.exp(W, out=W)
             # (M >= 0 whenever c > 0; the clamp only keeps c = 0 from meeting e^-M = inf)
             den = W.sum(axis=1) + c[s:s + rows] * np.exp(-np.maximum(M, 0.0))

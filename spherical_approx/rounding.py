@@ -32,14 +32,18 @@ import numpy as np
 
 from ._validate import check_int
 
-__all__ = ["EXP_ULPS", "EXP_FLOOR", "INPUT_NORM_ULPS", "unit_roundoff", "gamma", "head_rounding_bound",
-           "max_row_norm"]
+__all__ = ["EXP_ULPS", "EXP_FLOOR", "EXP_FLOOR_SINGLE", "INPUT_NORM_ULPS", "unit_roundoff", "gamma",
+           "head_rounding_bound", "max_row_norm"]
 
 #: Assumed accuracy of ``exp`` (numpy's and torch's are documented at <= 1-4 ulp).
 EXP_ULPS = 4
 #: The float64 heads evaluate ``exp(max(s - M, -EXP_FLOOR))``: arguments in exp's underflow
 #: range cost 4-5x more, and a weight below e^-700 is bounded absolutely by the proof anyway.
 EXP_FLOOR = 700.0
+#: The float32 heads (numpy and torch) clamp at ``-EXP_FLOOR_SINGLE`` instead: e^-87 is the
+#: last exponential above float32's smallest normal (torch's float32 exp is 10x slower on
+#: subnormal results), and the proof bounds every weight below e^-87 absolutely there.
+EXP_FLOOR_SINGLE = 87.0
 #: Queries are covered when ``| |x| - 1 | <= INPUT_NORM_ULPS (m + 2) u``: any point
 #: normalised in the head's precision (``x / norm(x)``) is, far more than the
 #: ``_validate.UNIT_TOL`` that the input check accepts (see the theory page).
@@ -179,8 +183,9 @@ def head_rounding_bound(prefix, context_tokens=1, dtype=np.float64, exp_ulps=EXP
     if not score < math.log(2):
         return math.inf
     ce = 2 * exp_ulps * u  # relative error of exp
-    # weights below e^-A are bounded absolutely; float64 heads clamp s - M at -EXP_FLOOR before exp
-    A = 100.0 if single else EXP_FLOOR
+    # weights below e^-A are bounded absolutely; the heads clamp s - M at -A before exp (a clamped
+    # weight is fl(e^-A) <= e^-A (1 + ce) + tiny, the true one below e^-A: both within `tail`)
+    A = EXP_FLOOR_SINGLE if single else EXP_FLOOR
     # relative error of the weights with |s - M| <= A, summed against the exact
     # denominator D (entropy bound sum e^-a a <= max(Z, 1)(log N + 1/e); proof on the theory page)
     rho = (math.exp(score) * (1 + ce) - 1

@@ -28,7 +28,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from ._validate import UNIT_TOL
 from .heads import BLOCK, Prefix
-from .rounding import EXP_FLOOR, INPUT_NORM_ULPS, head_rounding_bound
+from .rounding import EXP_FLOOR, EXP_FLOOR_SINGLE, INPUT_NORM_ULPS, head_rounding_bound
 
 __all__ = ["TorchPrefixedHead", "TorchPrefixTransformer"]
 
@@ -180,15 +180,16 @@ class TorchPrefixedHead(torch.nn.Module):
         vals = self.prefix @ self.W_V.T
         c = float(self.context_tokens)
         rows = max(1, BLOCK // max(keys.shape[0], 1))
+        floor = EXP_FLOOR_SINGLE if self.dtype == torch.float32 else EXP_FLOOR
         outs = []
         for s in range(0, k, rows):
             S = q[s:s + rows] @ keys.T
             M = S.max(dim=1).values
             if c > 0:
                 M = torch.clamp(M, min=0.0)
-            # in place, as the numpy head: shift, clamp at -EXP_FLOOR (covered by the rounding
-            # proof's absolute bound on tiny weights), exp; no temporaries beside the scores
-            W = S.sub_(M[:, None]).clamp_(min=-EXP_FLOOR).exp_()
+            # in place, as the numpy head: shift, clamp at -EXP_FLOOR (float32: -EXP_FLOOR_SINGLE;
+            # covered by the rounding proof's absolute bound on tiny weights), exp; no temporaries
+            W = S.sub_(M[:, None]).clamp_(min=-floor).exp_()
             den = W.sum(dim=1) + c * torch.exp(-torch.clamp(M, min=0.0))  # M >= 0 whenever c > 0
             outs.append((W @ vals) / den[:, None])
         return torch.cat(outs) if outs else torch.zeros(0, self.d_out, dtype=self.dtype, device=X.device)

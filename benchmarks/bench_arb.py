@@ -1,10 +1,9 @@
 """Rigorous arithmetic against mpmath, as speed ratios in one run (mpmath time / arb time).
 
 Single values (``gegenbauer``, ``zonal_polynomial``) use flint's native functions on the arb
-backend; ``zonal_polynomials`` (every degree at once, one argument) takes the coefficients of
-the generating function (1 - 2tz + z^2)^-a as one flint power series (a = (m-1)/2: an
-integer power on S^3, a square root on S^2); ``softmax_multipliers`` uses the Bessel ratio
-recurrence.
+backend; ``zonal_polynomials`` (every degree at once, one argument) runs the three-term
+recurrence over arb scalars with its coefficients cached as flint rationals;
+``softmax_multipliers`` uses the Bessel ratio recurrence.
 
 Run:  python benchmarks/bench_arb.py
 """

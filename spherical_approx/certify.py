@@ -500,13 +500,15 @@ _DROP, _RAISE, _RATIO = 2.0**-150, 2.0**-300, 2.0**-600
 
 
 def _ratio_upper(w, D):
-    """An upper bound of w / D (w >= 0, D > 0 float arrays) that is at least 2^-600: never a result
-    that underflows (``D 2^-600`` is exact for ``D >= 2^-422``)."""
+    """``w / D`` (w >= 0, D > 0 float arrays) rounded, raised to at least 2^-600 so that no result
+    underflows (``D 2^-600`` is exact for ``D >= 2^-422``). An upper bound of the quotient up to its
+    one rounding, which the callers' denominators cover (their margin is 1e-12 relative)."""
     return np.maximum(w, D * _RATIO) / D
 
 
 def _ratio_lower(w, D):
-    """A lower bound of w / D: the quotient where it is at least about 2^-600, else 0 (no underflow)."""
+    """``w / D`` rounded where it is at least about 2^-600, else 0 (no underflow): a lower bound of
+    the quotient up to one rounding, covered like :func:`_ratio_upper`'s."""
     return np.divide(w, D, out=np.zeros_like(w), where=w >= D * _RATIO)
 
 

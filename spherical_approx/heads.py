@@ -518,11 +518,13 @@ class UniversalHead:
             q, keys = narrow[a:b], flat[starts[a]:starts[b]]
             seg = starts[a:b] - starts[a]
             owner = np.repeat(np.arange(b - a), lengths[a:b])
-            s = np.einsum("ij,ij->i", prefix.keys[keys], P[q][owner]) + prefix.biases[keys]
+            # np.take: 3-5x faster than fancy indexing for these gathers of rows (same values)
+            s = np.einsum("ij,ij->i", np.take(prefix.keys, keys, axis=0), np.take(P[q], owner, axis=0))
+            s += np.take(prefix.biases, keys)
             M = log_sum_exp_shift(np.maximum.reduceat(s, seg), c[q])
             w = np.exp(np.maximum(s - M[owner], -EXP_FLOOR))
             den = np.add.reduceat(w, seg) + c[q] * np.exp(-np.maximum(M, 0.0))
-            out[q] = np.add.reduceat(w[:, None] * prefix.values[keys], seg, axis=0) / den[:, None]
+            out[q] = np.add.reduceat(w[:, None] * np.take(prefix.values, keys, axis=0), seg, axis=0) / den[:, None]
             far = prefix.length - lengths[a:b]
             with np.errstate(divide="ignore"):  # far = 0: no neglected keys, mass 0
                 log_far = np.log(far) + lam * (1 - r2[q] / 2) + bmax - M

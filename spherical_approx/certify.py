@@ -309,9 +309,10 @@ class _Enclosures:
         idx = np.concatenate([np.arange(self.N) if c is None else c for _, _, c in items])
         box_of = np.repeat(np.arange(B), sizes)
         # shifted scores <k_j - a, Pf> + b_j in float; the margin covers their rounding
-        A = self.K[idx] - a[box_of]
+        # np.take gathers rows 3-5x faster than fancy indexing (the same values)
+        A = np.take(self.K, idx, axis=0) - np.take(a, box_of, axis=0)
         d = np.sqrt(np.sum(A * A, axis=1)) * (1 + 1e-12) + 1e-15 * (self.kmax + anorm[box_of])
-        s = np.sum(A * Pf[box_of], axis=1) + self.b[idx]
+        s = np.sum(A * np.take(Pf, box_of, axis=0), axis=1) + self.b[idx]
         # rounding of k - a, of the dot product with the bias (<= (m + 3) U (|k| + |a| + |b|) |Pf|)
         # and of the three additions that form lo, hi and the scores at P (<= 9 U (1 + d + |b|))
         err = 4 * (self.m + 4) * _U * (1 + d + np.abs(self.b[idx]) + self.kmax + anorm[box_of])
@@ -319,7 +320,8 @@ class _Enclosures:
         hi, lo = s + reach + err, s - reach - err  # over the ball |z - P| <= R
         S_lo = np.maximum.reduceat(lo, _starts(box_of, B))
         keep = hi >= S_lo[box_of] - _FAR_GAP  # the best key is always kept: no box is left empty
-        idx, box_of, A, s, d, err, hi = idx[keep], box_of[keep], A[keep], s[keep], d[keep], err[keep], hi[keep]
+        idx, box_of, A, s, d, err, hi = idx[keep], box_of[keep], np.compress(keep, A, axis=0), s[keep], d[keep], \
+            err[keep], hi[keep]
         lo, reach = lo[keep], reach[keep]
         starts = _starts(box_of, B)
         n = np.diff(np.append(starts, len(idx)))  # near keys per box
@@ -338,7 +340,7 @@ class _Enclosures:
             is no lower bound, but its exact value exceeds 1e300, which is one."""
             return np.minimum(total(x) * (1 - 4 * (n + 1) * _U), 1e300)
 
-        mu, V, S = self.mult[idx], self.V[idx], S_lo[box_of]
+        mu, V, S = self.mult[idx], np.take(self.V, idx, axis=0), S_lo[box_of]
         far_count = self.mult.sum() - total(mu)  # small integers: exact
         phi = far_count * self.e_far * (1 + 1e-12)  # far weight / near sum
         self.key_evaluations += len(idx)
@@ -368,7 +370,7 @@ class _Enclosures:
             with np.errstate(under="ignore"):  # q0 is any float vector: its own rounding does not matter
                 q0 = total(wP_lo[:, None] * V) / total(wP_lo)[:, None]
             q0 = np.where(np.isfinite(q0) & (ZP_lo > 0)[:, None], q0, 0.0)  # any float vector will do
-            Vc = V - q0[box_of]  # rounding: |fl - (v - q0)| <= U |v - q0|, absorbed in slack below
+            Vc = V - np.take(q0, box_of, axis=0)  # rounding: |fl - (v - q0)| <= U |v - q0|, absorbed in slack below
             terms_lo = np.minimum(wP_lo[:, None] * Vc, wP_hi[:, None] * Vc)
             terms_hi = np.maximum(wP_lo[:, None] * Vc, wP_hi[:, None] * Vc)
             # signed sums: fl errs by <= gamma_n sum |terms| (and each product and difference by U)
@@ -411,7 +413,7 @@ class _Enclosures:
             jensen = ZP_lo * np.fmax(0.0, 1 - slope * R * (1 + 1e-12)) * (1 - 1e-12)  # e^-x >= 1 - x (nan: 0)
             Dlo = np.fmax(lower_sum(wB_lo) * (1 - 1e-12), jensen)  # a nan Jensen bound is not used
             w_hi = _ratio_upper(wB_hi, Dlo[box_of]) * (1 + 1e-12)  # omega_j <= w_hi_j everywhere on the ball
-            Vq = V - q[box_of]
+            Vq = V - np.take(q, box_of, axis=0)
             vq = np.sqrt(np.sum(Vq * Vq, axis=1)) * (1 + 1e-12)  # |v_j - q|
             qnorm = np.sqrt(np.sum(q * q, axis=1))
             S_1 = upper_sum(w_hi * d) + phi * kfar
@@ -463,7 +465,7 @@ class _Enclosures:
             # float() rounds an endpoint to nearest: one ulp outward keeps it an end (|f| may be large)
             Flo = np.nextafter([[float(x.lower()) for x in part[0]] for part in f_parts], -np.inf)
             Fhi = np.nextafter([[float(x.upper()) for x in part[0]] for part in f_parts], np.inf)
-            gap_v = np.maximum(np.abs(V - Flo[box_of]), np.abs(V - Fhi[box_of]))
+            gap_v = np.maximum(np.abs(V - np.take(Flo, box_of, axis=0)), np.abs(V - np.take(Fhi, box_of, axis=0)))
             c = np.sqrt(np.sum(gap_v * gap_v, axis=1)) * (1 + 1e-12) + 1e-15  # > 0: 0 is neutral in maxima
             convex = np.full(B, math.inf)
             for gap in _SIGNIFICANCE:

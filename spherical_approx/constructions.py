@@ -40,11 +40,11 @@ from .bounds import (
     quadrature_parameters,
 )
 from .harmonics import HarmonicExpansion, check_symbolic_dimension
-from .heads import Prefix, UniversalHead, float_dtype, log_sum_exp_shift
+from .heads import Prefix, UniversalHead, log_sum_exp_shift
 from .kernels import smooth, softmax_funk_hecke, softmax_multipliers
 from .limits import check_feasible
 from .quadrature import check_rule_feasible, quadrature_rule, rule_size
-from .rounding import gamma, head_rounding_bound, max_row_norm, unit_roundoff
+from .rounding import float_dtype, gamma, head_rounding_bound, max_row_norm, unit_roundoff
 from .sphere import check_delta_net_feasible, delta_net, sample_uniform
 from .tails import bessel_tail
 from .targets import Target, coordinate_expr, sphere_symbols

@@ -28,7 +28,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ._validate import check_dimension, check_int, check_points
-from .rounding import EXP_FLOOR, EXP_FLOOR_SINGLE, INPUT_NORM_ULPS, unit_roundoff
+from .rounding import EXP_FLOOR, EXP_FLOOR_SINGLE, INPUT_NORM_ULPS, float_dtype, unit_roundoff
 
 __all__ = ["UniversalHead", "Prefix", "softmax_attention", "TruncatedResult", "log_sum_exp_shift", "on_sphere"]
 
@@ -225,17 +225,6 @@ def on_sphere(X, m):
             P = P.copy()
             P[far] /= norms[far, None]
     return P
-
-
-def float_dtype(dtype):
-    """``np.float64`` or ``np.float32`` from anything numpy reads as one of them; others are refused."""
-    try:
-        kind = np.dtype(dtype)
-    except TypeError:
-        kind = None
-    if kind not in (np.dtype(np.float64), np.dtype(np.float32)):
-        raise ValueError(f"dtype must be np.float64 or np.float32, got {dtype!r}")
-    return kind.type
 
 
 def _single_queries(P, m):

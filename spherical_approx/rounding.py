@@ -66,13 +66,19 @@ def unit_roundoff(dtype=np.float64):
         The unit roundoff.
     """
     name = str(dtype).replace("torch.", "") if type(dtype).__module__ == "torch" else dtype
+    return float(np.finfo(float_dtype(name, "rounding bounds are proven for float64 and float32 only")).eps) / 2
+
+
+def float_dtype(dtype, refusal="dtype must be np.float64 or np.float32"):
+    """``np.float64`` or ``np.float32`` from anything numpy reads as one of them; others are
+    refused with ValueError(``refusal``)."""
     try:
-        dt = np.dtype(name)
+        kind = np.dtype(dtype)
     except TypeError:
-        dt = None
-    if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
-        raise ValueError(f"rounding bounds are proven for float64 and float32 only, got {dtype}")
-    return float(np.finfo(dt).eps) / 2
+        kind = None
+    if kind not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise ValueError(f"{refusal}, got {dtype!r}")
+    return kind.type
 
 
 def gamma(n, u):

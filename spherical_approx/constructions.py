@@ -287,7 +287,7 @@ def truncation_allowance(prefix, margin=TRUNCATION_MARGIN):
         The allowance.
     """
     u = unit_roundoff()
-    lam = float(np.linalg.norm(prefix.keys, axis=1).max())
+    lam = max_row_norm(prefix.keys)
     spread = float(prefix.biases.max() - prefix.biases.min())
     s_err = gamma(prefix.m + 2, u) * (lam + float(np.abs(prefix.biases).max())) * 4 + 64 * (prefix.m + 3) * u * lam
     vmax = max_row_norm(prefix.values)

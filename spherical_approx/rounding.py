@@ -165,7 +165,7 @@ def head_rounding_bound(prefix, context_tokens=1, dtype=np.float64, exp_ulps=EXP
     c_max = float(c.max()) if c.size else 0.0
     N = check_int(prefix.length, "N", minimum=1)
     m = prefix.m
-    K = float(np.linalg.norm(prefix.keys, axis=1).max())
+    K = max_row_norm(prefix.keys)  # scaled: squares of tiny keys do not vanish
     Bb = float(np.abs(prefix.biases).max())
     vmax = max_row_norm(prefix.values)
     if vmax == 0.0:

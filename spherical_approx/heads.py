@@ -15,20 +15,29 @@ causal mask). The matrices never depend on the target; only the prefix does.
 Evaluation never forms more than a bounded block of scores, and uses the
 log-sum-exp shift ``M = max(0, max_i s_i)`` (``max_i s_i`` when no content token is
 seen) so that lam up to 1e12 neither overflows nor loses the content term. The truncated path visits only keys near
-each query (KD-tree on key directions) and returns a bound on the neglected mass.
+each query (a grid of cubes over the key directions) and returns a bound on the neglected mass.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from ._validate import check_dimension, check_int, check_points
-from .rounding import EXP_FLOOR, EXP_FLOOR_SINGLE, INPUT_NORM_ULPS, float_dtype, unit_roundoff
+from .grid import MAX_COLUMNS, DirectionGrid, cell_exponent
+from .rounding import (
+    EXP_FLOOR,
+    EXP_FLOOR_SINGLE,
+    EXP_ULPS,
+    INPUT_NORM_ULPS,
+    float_dtype,
+    gamma,
+    max_row_norm,
+    unit_roundoff,
+)
 
 __all__ = ["UniversalHead", "Prefix", "softmax_attention", "TruncatedResult", "log_sum_exp_shift", "on_sphere"]
 
@@ -36,6 +45,24 @@ __all__ = ["UniversalHead", "Prefix", "softmax_attention", "TruncatedResult", "l
 BLOCK = 1 << 22
 #: The truncated path evaluates densely the queries whose ball covers more than this fraction of S^m.
 DENSE_FRACTION = 1 / 16
+#: Query-key pairs per step of the truncated path's sums: small temporaries stay in cache and are
+#: reused by the allocator (at 2^20 pairs, fresh pages cost a third of the time at N = 1e5).
+_PAIRS_PER_BLOCK = 1 << 16
+#: Grid columns per search of the truncated path (bounds the memory of its column and range arrays).
+_COLUMNS_PER_PART = 1 << 19
+
+
+def _range_indices(start, stop):
+    """The integers of the ranges [start, stop), range after range, as one array."""
+    lengths = stop - start
+    return np.repeat(start - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+
+
+def _key_spacing2(prefix):
+    """Squared typical distance between neighbouring key directions: ``(area(S^m) / N)^(2/m)``."""
+    from .sphere import sphere_area
+
+    return (float(sphere_area(prefix.m)) / prefix.length) ** (2 / prefix.m)
 
 
 @functools.lru_cache(maxsize=None)
@@ -54,7 +81,7 @@ class Prefix:
     """Prefix tokens of the universal head: keys (N, m+1), biases (N,), values (N, d_out).
 
     Frozen: the arrays are private read-only copies, so a bound proven for a prefix (and
-    its cached direction tree) cannot change behind its back; build a new one to edit.
+    its cached search structures) cannot change behind its back; build a new one to edit.
 
     Parameters
     ----------
@@ -120,6 +147,45 @@ class Prefix:
         norms = np.linalg.norm(self.keys, axis=1)
         lam = float(norms.max()) if len(norms) else 0.0
         return None if lam == 0 or np.max(np.abs(norms - lam)) > 1e-9 * lam else lam
+
+    def key_norm_range(self):
+        """Bounds ``(lo, hi)`` of the key norms: ``lo <= |kappa_i| <= hi`` for every key (computed once).
+
+        Returns
+        -------
+        tuple of float
+            The bounds.
+        """
+        return self._norm_range
+
+    @functools.cached_property
+    def _norm_range(self):
+        norms = np.linalg.norm(self.keys, axis=1)  # each within (m + 3) u relative of the exact norm
+        pad = 2 * (self.m + 4) * unit_roundoff()
+        return float(norms.min()) * (1 - pad), max(max_row_norm(self.keys), float(norms.max()) * (1 + pad))
+
+    def direction_grid(self, k):
+        """The key directions sorted into the grid of cubes of side 2^-k (built once per k).
+
+        Parameters
+        ----------
+        k : int
+            Cell exponent (see :func:`spherical_approx.grid.cell_exponent`).
+
+        Returns
+        -------
+        spherical_approx.grid.DirectionGrid
+            The grid, holding keys, biases and values in its order.
+        """
+        grids = self._grids
+        if k not in grids:
+            # keys and values transposed: the truncated path gathers them one coordinate at a time
+            grids[k] = DirectionGrid(self._tree.data, k, (self.keys.T, self.biases, self.values.T))
+        return grids[k]
+
+    @functools.cached_property
+    def _grids(self):
+        return {}
 
     def direction_tree(self):
         """KD-tree of the key directions (built once; the keys are read-only).
@@ -442,10 +508,18 @@ class UniversalHead:
         i.e. ``margin`` below the nearest key's score up to the bias spread. The
         neglected mass relative to the kept mass (content term included) is then at
         most ``N_far exp(lam (1 - r^2/2) + max b - M) / den``, and the output changes
-        by at most ``2 max|v|`` times that. Queries whose ball would cover more than
-        :data:`DENSE_FRACTION` of the sphere are evaluated densely (bound 0): there the
-        dense path is faster. The keys of all other queries are visited together, as
-        segments of one flat array.
+        by at most ``2 max|v|`` times that; the bound returned also covers the
+        rounding of the scores and distances and a spread of the key norms
+        (docs/theory/soundness.rst, "The truncated path").
+
+        The keys within r are found in a grid of cubes over the key directions
+        (:class:`spherical_approx.grid.DirectionGrid`, built once per prefix): one
+        contiguous range of keys per grid column that meets the ball. The ranges hold
+        every key of the ball and a few more (1.5 to 2.5 times the ball's keys on S^2);
+        those are summed too. Queries whose ball would cover more than
+        :data:`DENSE_FRACTION` of the sphere, or would visit too many grid columns,
+        are evaluated densely (bound 0). The keys of all other queries are visited
+        together, as segments of one flat array.
 
         Parameters
         ----------
@@ -469,56 +543,89 @@ class UniversalHead:
         lam = prefix.common_key_norm()
         if lam is None:
             raise ValueError("the truncated path needs keys of one common norm lam > 0")
-        bmax = float(prefix.biases.max())
-        if 2 * margin / lam >= _dense_chord2(self.m):  # every ball would be wide: no tree needed
+        if not (np.isfinite(margin) and margin > 0):
+            raise ValueError(f"margin must be a finite number > 0, got {margin!r}")
+        if 2 * margin / lam >= _dense_chord2(self.m):  # every ball would be wide: no search needed
             return TruncatedResult(self(P, prefix, c), np.zeros(len(P)), np.zeros(len(P)), len(P) * prefix.length)
-        tree = prefix.direction_tree()
-        # the tree's searches on every core (their results do not depend on the threads)
-        near_dist, nearest = tree.query(P, k=1, workers=-1)
-        r2 = near_dist**2 + 2 * margin / lam
+        # the tree's nearest-key searches on every core (their results do not depend on the threads)
+        near_dist, _ = prefix.direction_tree().query(P, k=1, workers=-1)
+        r = np.sqrt(near_dist**2 + 2 * margin / lam)  # the ball's chord radius
         out = np.empty((P.shape[0], self.d_out))
         bound = np.zeros(P.shape[0])
         mass = np.zeros(P.shape[0])
-        wide = r2 >= _dense_chord2(self.m)  # the ball would hold many keys: the dense path is faster
-        if wide.any():
-            out[wide] = self(P[wide], prefix, c[wide])
-        visited = int(wide.sum()) * prefix.length
-        narrow = np.flatnonzero(~wide)
-        if len(narrow):
-            balls = tree.query_ball_point(P[narrow], np.sqrt(r2[narrow]), return_sorted=True, workers=-1)
-            for i in np.flatnonzero(np.fromiter(map(len, balls), dtype=np.intp, count=len(balls)) == 0):
-                balls[i] = [nearest[narrow[i]]]  # a ball holds at least the nearest key
-            visited += self._truncated_sums(P, narrow, balls, prefix, c, lam, r2, bmax, out, mass, bound)
+        dense = r**2 >= _dense_chord2(self.m)  # the ball would hold many keys: the dense path is faster
+        r_typical = np.sqrt(2 * margin / lam + _key_spacing2(prefix))
+        grid = prefix.direction_grid(cell_exponent(self.m, r_typical, prefix.length * (r_typical / 2) ** self.m))
+        visited = 0
+        narrow = np.flatnonzero(~dense)
+        # queries in parts of about _COLUMNS_PER_PART grid columns (bounds the memory of the search)
+        columns = np.minimum((2 * r[narrow] * grid.scale + 2) ** self.m, MAX_COLUMNS)
+        cuts = np.searchsorted(np.cumsum(columns), np.arange(1, int(columns.sum() // _COLUMNS_PER_PART) + 1)
+                               * _COLUMNS_PER_PART)
+        for part in np.split(narrow, np.unique(cuts)):
+            if not len(part):
+                continue
+            qi, start, stop, wide = grid.ranges(P[part], r[part])
+            lengths = np.bincount(qi, weights=stop - start, minlength=len(part)).astype(np.intp)
+            dense[part[wide | (lengths == 0)]] = True  # no range (too many columns, or no key): dense
+            kept = lengths > 0  # the queries with ranges, whose ranges come in query order
+            n_ranges = np.bincount(qi, minlength=len(part))[kept]
+            visited += self._truncated_sums(P, part[kept], lengths[kept], n_ranges, start, stop, grid.sorted,
+                                            prefix, c, r, out, mass, bound)
+        if dense.any():
+            out[dense] = self(P[dense], prefix, c[dense])
+        visited += int(dense.sum()) * prefix.length
         return TruncatedResult(out, bound, mass, visited)
 
-    def _truncated_sums(self, P, narrow, balls, prefix, c, lam, r2, bmax, out, mass, bound):
-        """The truncated path's sums for the queries ``narrow``, all at once: each query's keys
-        are a segment of one flat array (reduceat sums per segment); returns the keys visited."""
-        lengths = np.fromiter(map(len, balls), dtype=np.intp, count=len(balls))
-        flat = np.fromiter(itertools.chain.from_iterable(balls), dtype=np.intp, count=int(lengths.sum()))
+    def _truncated_sums(self, P, queries, lengths, n_ranges, start, stop, arrays, prefix, c, r, out, mass, bound):
+        """The truncated path's sums for ``queries``: query i has the next ``n_ranges[i]`` ranges
+        ``[start, stop)``, ``lengths[i]`` keys in all (columns of ``arrays`` = keys transposed, biases,
+        values transposed). Queries are taken in blocks of about ``_PAIRS_PER_BLOCK`` pairs, each query's
+        keys a segment summed with reduceat; writes ``out``, ``mass`` and ``bound`` of those queries and
+        returns the keys visited."""
+        keys, biases, values = arrays
         starts = np.concatenate([[0], np.cumsum(lengths)])
-        vmax = float(np.abs(prefix.values).max()) if prefix.length else 0.0
-        per_block = max(1, BLOCK // (prefix.m + 1 + prefix.d_out))  # pairs whose keys and values fit a block
+        range_starts = np.concatenate([[0], np.cumsum(n_ranges)])
+        lam_lo, lam_hi = prefix.key_norm_range()
+        bmax = float(prefix.biases.max())
+        vmax = max_row_norm(prefix.values)
+        u = unit_roundoff()
+        # far keys: exact chord > r from the float direction U, |U - kappa/|kappa|| <= 2(m+3)u, |x|^2 <= 1 + 2 I (m+2) u
+        # (I = INPUT_NORM_ULPS), so <kappa/|kappa|, x> < 1 - r^2/2 + slack (proof in docs/theory/soundness.rst)
+        slack = (8 * (self.m + 3) + 2 * INPUT_NORM_ULPS * (self.m + 2) + 8) * u
+        score_err = 4 * gamma(self.m + 2, u) * (lam_hi + float(np.abs(prefix.biases).max())) + 2 * EXP_FLOOR * u
+        per_block = _PAIRS_PER_BLOCK
         a = 0
-        while a < len(narrow):
+        while a < len(queries):
             # as many queries as keep the pairs within one block (at least one query)
             b = max(a + 1, int(np.searchsorted(starts, starts[a] + per_block, side="right")) - 1)
-            b = min(b, len(narrow))
-            q, keys = narrow[a:b], flat[starts[a]:starts[b]]
+            b = min(b, len(queries))
+            q = queries[a:b]
+            idx = _range_indices(start[range_starts[a]:range_starts[b]], stop[range_starts[a]:range_starts[b]])
             seg = starts[a:b] - starts[a]
-            owner = np.repeat(np.arange(b - a), lengths[a:b])
-            # np.take: 3-5x faster than fancy indexing for these gathers of rows (same values)
-            s = np.einsum("ij,ij->i", np.take(prefix.keys, keys, axis=0), np.take(P[q], owner, axis=0))
-            s += np.take(prefix.biases, keys)
+            # one coordinate at a time: gathers of single floats (np.take) are 2x faster than of rows
+            n = lengths[a:b]
+            s = np.take(keys[0], idx) * np.repeat(P[q, 0], n)
+            for j in range(1, self.m + 1):
+                s += np.take(keys[j], idx) * np.repeat(P[q, j], n)
+            s += np.take(biases, idx)
             M = log_sum_exp_shift(np.maximum.reduceat(s, seg), c[q])
-            w = np.exp(np.maximum(s - M[owner], -EXP_FLOOR))
+            w = np.exp(np.maximum(s - np.repeat(M, n), -EXP_FLOOR))
             den = np.add.reduceat(w, seg) + c[q] * np.exp(-np.maximum(M, 0.0))
-            out[q] = np.add.reduceat(w[:, None] * np.take(prefix.values, keys, axis=0), seg, axis=0) / den[:, None]
+            for j in range(self.d_out):
+                out[q, j] = np.add.reduceat(w * np.take(values[j], idx), seg) / den
             far = prefix.length - lengths[a:b]
+            t = 1 - r[q] ** 2 / 2 + slack  # > <kappa/|kappa|, x> for every far key
+            top = np.where(t >= 0, lam_hi * t, lam_lo * t) + bmax - M  # far scores - M, up to rounding:
+            # of this line and the next (8u per operand), of the kept scores (as in truncation_allowance)
+            # and of s - M (|s - M| <= EXP_FLOOR)
+            top += (np.abs(lam_hi * t) + abs(bmax) + np.abs(M) + 64) * 8 * u + score_err
             with np.errstate(divide="ignore"):  # far = 0: no neglected keys, mass 0
-                log_far = np.log(far) + lam * (1 - r2[q] / 2) + bmax - M
-            # far keys: <x, u> = 1 - chord^2/2 < 1 - r^2/2
-            mass[q] = np.where(far > 0, np.exp(np.minimum(log_far, 700.0)) / den * (1 + 1e-12), 0.0)
+                log_far = np.log(far) + top
+            # den: a sum of len + 1 terms, each exp within EXP_ULPS ulps: relative error <= gamma(len + EXP_ULPS + 2)
+            rel = 1 + 2 * (lengths[a:b] + EXP_ULPS + 4) * u
+            with np.errstate(over="ignore"):
+                mass[q] = np.where(far > 0, np.exp(log_far) / den * rel, 0.0)
             bound[q] = 2 * vmax * mass[q]
             a = b
         return int(lengths.sum())

@@ -100,7 +100,13 @@ def test_truncated_matches_dense_within_its_bound(lam):
     rounding = 8 * (m + 1) * lam * 2**-53 * np.abs(prefix.values).max()
     assert np.all(err <= tr.error_bound + rounding)
     if lam >= 1e3:
-        assert tr.keys_visited < 0.05 * len(net) * len(X)
+        # the balls (chord radius r, r^2 = nearest^2 + 2 * 40 / lam) hold few keys, and the grid
+        # search visits them plus the keys of the cells on their rims: a few times the ball's keys
+        # where balls are small (lam = 1e5: 1.5 keys per ball, 12 visited), 2.6 times at lam = 1e3
+        chord2 = ((X[:, None, :] - net[None, :, :]) ** 2).sum(axis=2)
+        in_balls = int((chord2 <= chord2.min(axis=1, keepdims=True) + 80 / lam).sum())
+        assert in_balls < 0.05 * len(net) * len(X)
+        assert in_balls <= tr.keys_visited <= 3 * in_balls + 16 * len(X)
 
 
 BAD = [
@@ -115,6 +121,10 @@ BAD = [
      "context_tokens"),
     (lambda: UniversalHead(2, 1).truncated(np.eye(3)[:1], Prefix(np.eye(3) * [1, 2, 3], [0.0] * 3, [[1.0]] * 3)),
      ValueError, "common norm"),
+    (lambda: UniversalHead(2, 1).truncated(np.eye(3)[:1], Prefix(np.eye(3), [0.0] * 3, [[1.0]] * 3), margin=0.0),
+     ValueError, "margin must be"),
+    (lambda: UniversalHead(2, 1).truncated(np.eye(3)[:1], Prefix(np.eye(3), [0.0] * 3, [[1.0]] * 3),
+                                           margin=np.nan), ValueError, "margin must be"),
 ]
 
 

@@ -8,17 +8,21 @@ dense path's rate is reported in GFLOP/s counting 2(m+1) + 2 d_out + 2 flops per
 machine's float64 matmul rate measured in the same process. "max |diff|" against the
 dense path includes the rounding of the scores, ~(m+1) lam u, not only truncation.
 "64/32" is the dense path's float64 time over its ``dtype=np.float32`` time, "32 diff" the
-largest difference of the float32 outputs from float64. "bare/64" and "bare/32" are the time of
-:func:`bare_tiled` (the same arithmetic written plainly: query tiles of ``BLOCK`` scores, in place,
-scores clamped before exp, no input checks) over the library's, in float64 and float32: >= 0.9
-is the goal. "32/torch32" is the numpy float32 time over the torch export's in float32. "tree s" is the one-time build
-of a prefix's search structures (KD-tree and direction grid, cached on it); "trunc s" is an evaluation with them built.
+largest difference of the float32 outputs from float64. The header prints the float32 over
+float64 rate of each operation a head is built from (matmul, exp, a memory-bound in-place
+pass) on blocks of ``BLOCK`` floats, as the head uses them: the head runs the same operations
+in both precisions, so "64/32" is at most their largest ratio. "bare/64" and "bare/32" are the
+time of :func:`bare_tiled` (the same arithmetic written plainly: query tiles of ``BLOCK``
+scores, in place, scores clamped before exp, no input checks) over the library's, in float64
+and float32: >= 0.9 is the goal. "32/torch32" is the numpy float32 time over the torch
+export's in float32. "tree s" is the one-time build of a prefix's search structures
+(KD-tree and direction grid, cached on it); "trunc s" is an evaluation with them built.
 """
 
 import argparse
 
 import numpy as np
-from _timing import best_of, matmul_rate
+from _timing import best_of, exp_rate, matmul_rate, subtract_rate
 
 import spherical_approx as sa
 from spherical_approx.heads import BLOCK, Prefix, UniversalHead
@@ -48,6 +52,12 @@ def main(argv=None):
     ap.add_argument("--device", default="cpu")
     args = ap.parse_args(argv)
     print(f"numpy float64 matmul: {matmul_rate():.1f} GFLOP/s (reference)")
+    # every step of a head is one of these: float32 can be no faster than their largest ratio
+    rates = {name: (rate(n=n, dtype=np.float64), rate(n=n, dtype=np.float32))
+             for name, rate, n in (("matmul", matmul_rate, 1500), ("exp", exp_rate, BLOCK),
+                                   ("in-place subtract", subtract_rate, BLOCK))}
+    print("float32 over float64, per operation: " + ", ".join(
+        f"{name} {r32 / r64:.1f}x ({r64:.2f} -> {r32:.2f})" for name, (r64, r32) in rates.items()))
     m, H = 2, UniversalHead(2, 1)
     X = sa.sample_uniform(m, args.queries, seed=1)
     try:

@@ -98,3 +98,16 @@ def test_truncated_sends_sparse_and_empty_balls_to_the_dense_path():
     rounding = 8 * (m + 1) * lam * 2**-53
     assert np.all(np.abs(tr.output - dense)[:, 0] <= tr.error_bound + rounding)
     assert tr.keys_visited < len(X) * len(Y)  # the cluster queries were truncated
+
+
+@pytest.mark.parametrize("m,N,lam", [(1, 20000, 1e4), (3, 30000, 1e5), (4, 20000, 1e4)])
+def test_truncated_in_other_dimensions(m, N, lam):
+    """The grid search on S^1, S^3, S^4: within the bound of the dense path, few keys visited."""
+    Y, X = sa.sample_uniform(m, N, seed=1), sa.sample_uniform(m, 300, seed=2)
+    rng = np.random.default_rng(0)
+    prefix = Prefix(lam * Y, rng.uniform(0, 2, N), np.stack([Y[:, 0], np.sin(3 * Y[:, -1])], 1))
+    H = UniversalHead(m, 2)
+    dense, tr = H(X, prefix, 2), H.truncated(X, prefix, 2)
+    rounding = 8 * (m + 1) * lam * 2**-53
+    assert np.all(np.abs(tr.output - dense).max(axis=1) <= tr.error_bound + rounding)
+    assert tr.keys_visited < 0.05 * N * len(X)

@@ -9,8 +9,8 @@ cells between ``floor((q_m - e) / h)`` and ``floor((q_m + e) / h)``, e the ball'
 half-height over the column's box: one contiguous range of sorted keys per column.
 
 The ranges hold every key u whose exact distance ``|u - q|`` (u and q the floats
-given) is at most r: every rounding is padded outward (docs/theory/heads.rst, "The
-truncated path's key search"). They hold a few keys more, those in cells that meet the
+given) is at most r: every rounding is padded outward (docs/theory/soundness.rst, "The
+truncated path", the key search). They hold a few keys more, those in cells that meet the
 ball but lie outside it; summing those too only makes the truncated sum more exact.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 
 __all__ = ["DirectionGrid", "cell_exponent"]
 
-#: Relative and absolute outward pads of the searches' float arithmetic (proof in docs/theory/heads.rst).
+#: Relative and absolute outward pads of the searches' float arithmetic (proof in docs/theory/soundness.rst).
 _REL = 2.0**-40
 _ABS = 2.0**-48
 #: Box distances below this are taken as 0 (their squares stay normal floats).
@@ -100,6 +100,8 @@ class DirectionGrid:
         self.offset = 2**self.k + 1  # floor(u 2^k) >= -2^k - 1 for |u| <= 1 + tiny
         self.side = 2 ** (self.k + 1) + 3  # shifted cell numbers lie in [0, side)
         self.dim = directions.shape[1]
+        if self.k < 0 or self.side**self.dim >= 2**63:
+            raise ValueError(f"k = {k} gives cell numbers beyond int64 in dimension {self.dim}; use cell_exponent")
         self.weights = self.side ** np.arange(self.dim - 1, -1, -1, dtype=np.int64)
         ids = self._cells(directions) @ self.weights
         self.order = np.argsort(ids, kind="stable")
@@ -122,10 +124,11 @@ class DirectionGrid:
         return np.clip(np.floor(x * self.scale) + self.offset, 0, self.side - 1).astype(np.int64)
 
     def _below(self, q, e):
-        """Cell numbers at or below q - e for every real in [q - e, ...] (padded outward)."""
+        """Cell numbers no greater than the cell of any real >= q - e (q - e rounded down, padded)."""
         return self._cells((q - e) - _ABS)
 
     def _above(self, q, e):
+        """Cell numbers no smaller than the cell of any real <= q + e (q + e rounded up, padded)."""
         return self._cells((q + e) + _ABS)
 
     def ranges(self, Q, r):

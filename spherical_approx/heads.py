@@ -115,6 +115,16 @@ class Prefix:
             if not np.all(np.isfinite(getattr(self, name))):
                 raise ValueError(f"prefix {name} contain NaN or infinite entries")
 
+    def __getstate__(self):
+        # a pickle (process pools, Dask) holds the arrays only: the cached search structures
+        # (KD-tree, grids: several times the arrays' size) are rebuilt where they are needed
+        return {name: self.__dict__[name] for name in ("keys", "biases", "values")}
+
+    def __setstate__(self, state):
+        for name, arr in state.items():
+            arr.flags.writeable = False
+            object.__setattr__(self, name, arr)
+
     @property
     def length(self):
         return self.keys.shape[0]

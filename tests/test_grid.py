@@ -77,6 +77,12 @@ def test_too_many_columns_are_left_to_the_caller():
     assert MAX_COLUMNS < (2 * 1.5 * 2**10) ** 2
 
 
+def test_a_grid_beyond_int64_is_refused():
+    with pytest.raises(ValueError, match="beyond int64"):
+        DirectionGrid(np.eye(3), 62 // 3)
+    DirectionGrid(np.eye(3), cell_exponent(2, 1e-30, 10))  # the finest cell_exponent gives fits
+
+
 def test_cell_exponent():
     # the fastest k measured (S^2, 2,000 queries): N = 1e5, lam = 1e4 and N = 1e6, lam = 1e6
     assert cell_exponent(2, 0.09, 200) == 4 and cell_exponent(2, 0.0096, 23) == 6

@@ -131,3 +131,16 @@ BAD = [
 @pytest.mark.parametrize("call,exc,msg", BAD)
 def test_bad_input(call, exc, msg):
     assert_refuses(call, exc, msg)
+
+
+def test_a_pickled_prefix_drops_its_search_structures():
+    import pickle
+
+    Y = sa.sample_uniform(2, 20000, seed=2)
+    prefix = Prefix(1e4 * Y, np.zeros(len(Y)), Y[:, 2:3])
+    H, X = UniversalHead(2, 1), sa.sample_uniform(2, 50, seed=3)
+    before = len(pickle.dumps(prefix))
+    tr = H.truncated(X, prefix, 1)  # builds the KD-tree and a grid, cached on the prefix
+    copy = pickle.loads(pickle.dumps(prefix))
+    assert len(pickle.dumps(prefix)) == before and not copy.keys.flags.writeable
+    np.testing.assert_array_equal(H.truncated(X, copy, 1).output, tr.output)

@@ -21,6 +21,7 @@ each query (a grid of cubes over the key directions) and returns a bound on the 
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,9 +155,14 @@ class Prefix:
 
     @functools.cached_property
     def _common_norm(self):
-        norms = np.linalg.norm(self.keys, axis=1)
-        lam = float(norms.max()) if len(norms) else 0.0
-        return None if lam == 0 or np.max(np.abs(norms - lam)) > 1e-9 * lam else lam
+        top = float(np.abs(self.keys).max()) if self.keys.size else 0.0
+        if top == 0:
+            return None
+        # scaled by a power of two (exact) so that squares neither overflow nor leave the normal range
+        scale = 2.0 ** np.frexp(top)[1]
+        norms = np.linalg.norm(self.keys / scale, axis=1) * scale
+        lam = float(norms.max())
+        return None if not math.isfinite(lam) or np.max(np.abs(norms - lam)) > 1e-9 * lam else lam
 
     def key_norm_range(self):
         """Bounds ``(lo, hi)`` of the key norms: ``lo <= |kappa_i| <= hi`` for every key (computed once).
@@ -555,7 +561,9 @@ class UniversalHead:
             raise ValueError("the truncated path needs keys of one common norm lam > 0")
         if not (np.isfinite(margin) and margin > 0):
             raise ValueError(f"margin must be a finite number > 0, got {margin!r}")
-        if 2 * margin / lam >= _dense_chord2(self.m):  # every ball would be wide: no search needed
+        # every ball would be wide, or key norms whose squares leave float64's normal range (the
+        # directions' rounding bound assumes normal squares): no search, the dense path
+        if 2 * margin / lam >= _dense_chord2(self.m) or not 1e-150 <= lam <= 1e150:
             return TruncatedResult(self(P, prefix, c), np.zeros(len(P)), np.zeros(len(P)), len(P) * prefix.length)
         # the tree's nearest-key searches on every core (their results do not depend on the threads)
         near_dist, _ = prefix.direction_tree().query(P, k=1, workers=-1)

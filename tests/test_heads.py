@@ -144,3 +144,16 @@ def test_a_pickled_prefix_drops_its_search_structures():
     copy = pickle.loads(pickle.dumps(prefix))
     assert len(pickle.dumps(prefix)) == before and not copy.keys.flags.writeable
     np.testing.assert_array_equal(H.truncated(X, copy, 1).output, tr.output)
+
+
+@pytest.mark.parametrize("lam", [1e-300, 1e-152, 1e200, 1e300])
+def test_truncated_with_extreme_key_norms_is_the_dense_path(lam):
+    """Key norms whose squares leave float64's normal range: common_key_norm stays right (it was
+    inf at 1e200) and the truncated path hands every query to the dense path, bound 0."""
+    Y = sa.sample_uniform(2, 100, seed=2)
+    prefix = Prefix(lam * Y, np.zeros(100), Y[:, :1])
+    assert prefix.common_key_norm() == pytest.approx(lam, rel=1e-15)
+    H, X = UniversalHead(2, 1), sa.sample_uniform(2, 5, seed=1)
+    tr = H.truncated(X, prefix, 1)
+    np.testing.assert_array_equal(tr.output, H(X, prefix, 1))
+    assert not tr.error_bound.any() and tr.keys_visited == 5 * 100

@@ -322,8 +322,8 @@ def _zonal_fmpq(m, nmax):
     """The recurrence's coefficients as flint rationals: ``P_n = a_n t P_(n-1) - b_n P_(n-2)``."""
     import flint
 
-    return [None, None] + [(flint.fmpq(2 * n + m - 3, n + m - 2), flint.fmpq(n - 1, n + m - 2))
-                           for n in range(2, nmax + 1)]
+    coeff = _zonal_coeff(m)  # the same Fractions as the other backends' recurrence
+    return [None, None] + [tuple(flint.fmpq(x.numerator, x.denominator) for x in coeff(n)) for n in range(2, nmax + 1)]
 
 
 def _zonal_arb(B, m, nmax, t):

@@ -139,8 +139,16 @@ class Prefix:
         return self.values.shape[1]
 
     @functools.cached_property
+    def _key_norms(self):
+        """The key norms, each within (m + 3) u relative: the keys are scaled by a power of two
+        first (exact), so that squares neither overflow nor leave the normal range."""
+        top = float(np.abs(self.keys).max()) if self.keys.size else 0.0
+        scale = 2.0 ** np.frexp(top)[1] if top > 0 else 1.0
+        return np.linalg.norm(self.keys / scale, axis=1) * scale
+
+    @functools.cached_property
     def _tree(self):
-        norms = np.linalg.norm(self.keys, axis=1)
+        norms = self._key_norms
         return cKDTree(self.keys / np.where(norms > 0, norms, 1.0)[:, None])
 
     def common_key_norm(self):
@@ -155,14 +163,9 @@ class Prefix:
 
     @functools.cached_property
     def _common_norm(self):
-        top = float(np.abs(self.keys).max()) if self.keys.size else 0.0
-        if top == 0:
-            return None
-        # scaled by a power of two (exact) so that squares neither overflow nor leave the normal range
-        scale = 2.0 ** np.frexp(top)[1]
-        norms = np.linalg.norm(self.keys / scale, axis=1) * scale
-        lam = float(norms.max())
-        return None if not math.isfinite(lam) or np.max(np.abs(norms - lam)) > 1e-9 * lam else lam
+        norms = self._key_norms
+        lam = float(norms.max()) if len(norms) else 0.0
+        return None if lam == 0 or not math.isfinite(lam) or np.max(np.abs(norms - lam)) > 1e-9 * lam else lam
 
     def key_norm_range(self):
         """Bounds ``(lo, hi)`` of the key norms: ``lo <= |kappa_i| <= hi`` for every key (computed once).
@@ -176,9 +179,9 @@ class Prefix:
 
     @functools.cached_property
     def _norm_range(self):
-        norms = np.linalg.norm(self.keys, axis=1)  # each within (m + 3) u relative of the exact norm
+        norms = self._key_norms  # each within (m + 3) u relative of the exact norm
         pad = 2 * (self.m + 4) * unit_roundoff()
-        return float(norms.min()) * (1 - pad), max(max_row_norm(self.keys), float(norms.max()) * (1 + pad))
+        return float(norms.min()) * (1 - pad), float(norms.max()) * (1 + pad)
 
     def direction_grid(self, k):
         """The key directions sorted into the grid of cubes of side 2^-k (built once per k).

@@ -3,12 +3,16 @@
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
+import numpy as np
 import sympy
 from dask import distributed
 
 import spherical_approx as sa
 from proofs_check.claims import run_claims
+from spherical_approx import certify
+from spherical_approx.arith import get_backend
 from spherical_approx.certify import certify_sup_error
+from spherical_approx.targets import Target
 
 X = sympy.symbols("x0:3")
 TARGET = sympy.Abs(X[0]) + X[0] * X[1]
@@ -62,3 +66,37 @@ def test_run_rejects_bad_worker_counts():
 
     assert_refuses(lambda: proofs_check.run(only="sphere.area", workers=0), ValueError, "workers must be")
     assert_refuses(lambda: proofs_check.run(only="sphere.area", workers=1.5), ValueError, "workers must be")
+
+
+def test_boxes_and_results_travel_as_a_few_arrays_and_come_back_unchanged():
+    rng = np.random.default_rng(1)
+    boxes = [((1, -1, rng.uniform(-1, 0, 2), rng.uniform(0, 1, 2)), None),
+             ((0, 1, rng.uniform(-1, 0, 2), rng.uniform(0, 1, 2)), np.array([3, 7, 40], np.int32)),
+             ((2, 1, rng.uniform(-1, 0, 2), rng.uniform(0, 1, 2)), np.arange(0, 5000, 3, dtype=np.int32))]
+    back = certify._decode_boxes(*certify._encode_boxes(boxes))
+    for ((axis, sign, lo, hi), cand), ((axis2, sign2, lo2, hi2), cand2) in zip(boxes, back):
+        assert (axis, sign) == (axis2, sign2) and type(sign2) is int
+        assert np.array_equal(lo, lo2) and np.array_equal(hi, hi2)
+        assert cand2 is None if cand is None else (cand2.dtype == np.int32 and np.array_equal(cand, cand2))
+    found = [(0.5, 0.25, np.array([0.6, 0.8, 0.0]), np.array([1, 2], np.int64)),
+             (np.inf, 0.0, np.array([0.0, 0.0, 1.0]), np.arange(9))]
+    back = certify._decode_found(*certify._encode_found(found))
+    for (up, low, point, near), (up2, low2, point2, near2) in zip(found, back):
+        assert (up, low) == (up2, low2) and type(up2) is float
+        assert np.array_equal(point, point2) and np.array_equal(near, near2) and near2.dtype == np.int32
+
+
+def test_a_worker_without_the_search_asks_for_it_once():
+    approx = sa.approximate(TARGET, 1, 0.05, method="quadrature")
+    pre = approx.prefix
+    spec = certify._Spec(pre.keys, pre.biases, pre.values, approx.context_tokens, Target(TARGET, 1).exprs, 1, None,
+                         get_backend("arb", 9).dps)
+    items = certify._encode_boxes([(box, None) for box in certify.face_boxes(1)])
+    certify._WORKER_ENCLOSURES.clear()
+    assert certify._enclose_chunk(spec.token, None, items) == certify._MISSING
+    with_spec = certify._enclose_chunk(spec.token, spec, items)
+    without = certify._enclose_chunk(spec.token, None, items)  # now cached in this "worker"
+    assert not isinstance(without, str)
+    assert [x.tolist() for x in with_spec[0][:3]] == [x.tolist() for x in without[0][:3]]
+    assert with_spec[1] == without[1] > 0
+    certify._WORKER_ENCLOSURES.clear()

@@ -12,6 +12,7 @@ work of certifying the default S^3 quadrature head at eps = 0.2 from sample boxe
 """
 
 import argparse
+import math
 import time
 
 import flint
@@ -104,7 +105,7 @@ def main(argv=None):
             cert = certify_sup_error(approx, TARGET, 0.1, max_seconds=args.budget, tightness=args.tightness)
             cpu = time.process_time() - t0
             print(f"  to upper <= {args.tightness} x attained (budget {args.budget:g} s): {cert}; "
-                  f"upper / attained = {cert.upper / cert.lower:.3f}; {cpu:.0f} CPU s, "
+                  f"upper / attained = {cert.upper / cert.lower if cert.lower > 0 else math.inf:.3f}; {cpu:.0f} CPU s, "
                   f"{cert.boxes / cpu:.0f} boxes/CPU s")
 
 

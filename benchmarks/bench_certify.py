@@ -26,7 +26,7 @@ from spherical_approx.certify import _Enclosures, certify_sup_error
 from spherical_approx.targets import Target
 
 X = sympy.symbols("x0:4")
-TARGET = sympy.Abs(X[0]) + X[1] * X[2]  # the S^2 target of certify.default_heads
+TARGET = sympy.Abs(X[0]) + X[1] * X[2]  # the S^2 target of certify.default_heads (and of --s3 on S^3)
 
 
 def late_boxes(enc, count, half=0.004, seed=0, m=2):
@@ -48,10 +48,9 @@ def s3_cover_estimate(halves, count=6, eps=0.2):
     sample boxes' bounds (are they below eps?), near keys and CPU time, and the same for the
     (1/h)^3 boxes on each of the 8 cube faces that a cover by boxes of half-width h needs. The
     search encloses every box of such a cover (and their ancestors) before it can prove eps."""
-    target = sympy.Abs(X[0]) + X[1] * X[2]
-    approx = sa.approximate(target, 3, eps, method="quadrature")
+    approx = sa.approximate(TARGET, 3, eps, method="quadrature")
     pre = approx.prefix
-    enc = _Enclosures(pre.keys, pre.biases, pre.values, approx.context_tokens, Target(target, 3).exprs, 3, None)
+    enc = _Enclosures(pre.keys, pre.biases, pre.values, approx.context_tokens, Target(TARGET, 3).exprs, 3, None)
     print(f"S^3 quadrature head at eps {eps}: N = {approx.prefix_length}")
     for half in halves:
         with flint.ctx.workprec(64):

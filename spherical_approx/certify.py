@@ -585,8 +585,6 @@ def _decode_found(upper, lower, points, near):
     return list(zip(upper.tolist(), lower.tolist(), points, _split_indices(*near)))
 
 
-_SEEN_BY_WORKERS = set()  # tokens of searches whose spec some worker has received
-
 _MISSING = "spec missing"  # a worker's answer to a task without the spec it has not seen yet
 
 
@@ -632,22 +630,20 @@ def _enclose_local(enc, items):
     return found, enc.key_evaluations - before, enc.underflows - underflows
 
 
-def _enclose_boxes(spec, enc, items, executor):
-    """Enclosures of the boxes ``items`` in order, here or on the executor (same numbers either way)."""
+def _enclose_boxes(spec, enc, items, executor, with_spec=True):
+    """Enclosures of the boxes ``items`` in order, here or on the executor (same numbers either way).
+    ``with_spec=False`` sends the executor's tasks the search's token only (its workers have had the
+    spec); a worker that lacks it answers :data:`_MISSING` and its task is sent again with the spec."""
     if executor is None or len(items) < 2:
         return _enclose_local(enc, items)
     size = -(-len(items) // CHUNKS)
     chunks = [_encode_boxes(items[i:i + size]) for i in range(0, len(items), size)]
-    # the spec goes with a round's tasks until some worker has answered one; after that a task
-    # carries only the token, and a worker that lacks the spec asks for it (_MISSING)
-    spec_once = None if spec.token in _SEEN_BY_WORKERS else spec
-    futures = [executor.submit(_enclose_chunk, spec.token, spec_once, chunk) for chunk in chunks]
+    futures = [executor.submit(_enclose_chunk, spec.token, spec if with_spec else None, chunk) for chunk in chunks]
     found, evaluated, underflows = [], 0, 0
     for future, chunk in zip(futures, chunks):
         answer = future.result()
         if isinstance(answer, str):  # _MISSING
             answer = executor.submit(_enclose_chunk, spec.token, spec, chunk).result()
-        _SEEN_BY_WORKERS.add(spec.token)
         part, count, lost = answer
         found += _decode_found(*part)
         evaluated, underflows = evaluated + count, underflows + lost
@@ -752,12 +748,14 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
     with backend.local():
         enc = spec.enclosures()
         heap, counter, boxes, key_evaluations, underflows = [], 0, 0, 0, 0
+        spec_sent = False  # the prefix goes to the workers with the first round only
         best_lower, witness = 0.0, None
 
         def push_all(items):
             """Enclose (box, candidates) pairs, on the executor when there is one, and push them."""
-            nonlocal counter, boxes, best_lower, witness, key_evaluations, underflows
-            found, evaluated, lost = _enclose_boxes(spec, enc, items, executor)
+            nonlocal counter, boxes, best_lower, witness, key_evaluations, underflows, spec_sent
+            found, evaluated, lost = _enclose_boxes(spec, enc, items, executor, with_spec=not spec_sent)
+            spec_sent = True
             key_evaluations, underflows = key_evaluations + evaluated, underflows + lost
             for (box, candidates), (up, low, point, near) in zip(items, found):
                 boxes += 1
@@ -791,7 +789,6 @@ def certify_sup_error(approx, f, eps, m=None, prefix=None, context_tokens=None, 
                 reported = boxes
                 progress(boxes, top, best_lower)
         upper = -heap[0][0] + rounding if heap else math.inf
-    _SEEN_BY_WORKERS.discard(spec.token)
     if underflows:
         notes.append(f"{underflows} boxes got no bound: a float operation in their enclosure underflowed")
     notes.append(f"upper includes the float64 evaluation's allowance {rounding:.2e} (rounding, truncation)")
